@@ -1,0 +1,120 @@
+/* Kernel threads, the preemptive round-robin scheduler and wait queues. */
+#ifndef SCHED_H
+#define SCHED_H
+
+#include "kernel.h"
+#include "list.h"
+#include "spinlock.h"
+#include "time.h"
+
+/* Callee-saved registers kept across cpu_switch() (arch/arm64/switch.S). */
+struct cpu_context {
+    uint64_t x19, x20, x21, x22, x23, x24, x25, x26, x27, x28;
+    uint64_t fp, lr, sp;
+};
+
+enum thread_state {
+    THREAD_RUNNABLE,
+    THREAD_RUNNING,
+    THREAD_SLEEPING,
+    THREAD_DEAD,
+};
+
+struct thread {
+    struct cpu_context ctx;
+    enum thread_state state;
+    int tid;
+    char name[24];
+    void *stack_top;            /* NULL for the boot/idle thread */
+    void (*fn)(void *);
+    void *arg;
+    struct list_head run_node;  /* run queue or a wait queue */
+    struct list_head all_node;  /* every thread, for dumps */
+    uint64_t wake_at_ns;        /* for timed sleeps, 0 if none */
+    uint64_t slices;            /* timer ticks while running */
+    uint64_t switches;          /* times switched in */
+    bool timed_out;
+    void *owner;                /* process, later */
+};
+
+void sched_init(void);
+struct thread *thread_create(const char *name, void (*fn)(void *), void *arg);
+noreturn void thread_exit(void);
+struct thread *current_thread(void);
+
+/* Give up the CPU; the thread stays runnable. */
+void yield(void);
+/* Sleep at least ms / ns (timer-driven; no busy waiting). */
+void sleep_ms(uint64_t ms);
+void sleep_ns(uint64_t ns);
+
+/* Called by the timer tick in IRQ context; marks preemption due. */
+void sched_tick(void);
+/* Called at the end of IRQ handling: switches thread if preemption is due. */
+void sched_preempt_irq(void);
+/* Make a sleeping thread runnable (any context). */
+void thread_wake(struct thread *t);
+
+/* Wait queues.  The pattern (no lost wake-ups):
+ *
+ *     waitq_prepare(wq, timeout);   // on the queue, state SLEEPING
+ *     if (!cond) schedule();        // a wake-up in between makes it RUNNABLE
+ *     waitq_finish(wq);
+ *
+ * wait_event() wraps it.  wake_up() makes every waiter runnable; each
+ * rechecks its condition.  wq->lock protects the waiter list; it is taken
+ * from thread, softirq and IRQ context (IRQ-saving). */
+struct waitq {
+    struct spinlock lock;
+    struct list_head waiters;
+};
+
+struct waiter {
+    struct list_head node;
+    struct thread *thread;
+};
+
+void waitq_init(struct waitq *wq);
+void wake_up(struct waitq *wq);
+void waitq_prepare(struct waitq *wq, struct waiter *w, uint64_t timeout_ns);
+/* Returns false if the timeout expired. */
+bool waitq_finish(struct waitq *wq, struct waiter *w);
+void schedule(void);
+
+#define wait_event(wq, cond)                                               \
+    do {                                                                   \
+        struct waiter __w;                                                 \
+        for (;;) {                                                         \
+            waitq_prepare((wq), &__w, 0);                                  \
+            if (cond)                                                      \
+                break;                                                     \
+            schedule();                                                    \
+            waitq_finish((wq), &__w);                                      \
+        }                                                                  \
+        waitq_finish((wq), &__w);                                          \
+    } while (0)
+
+/* Evaluates to true if cond became true, false on timeout. */
+#define wait_event_timeout(wq, cond, timeout_ns)                           \
+    ({                                                                     \
+        struct waiter __w;                                                 \
+        uint64_t __end = time_ns() + (timeout_ns);                         \
+        bool __ok;                                                         \
+        for (;;) {                                                         \
+            uint64_t __now = time_ns();                                    \
+            waitq_prepare((wq), &__w, __now < __end ? __end - __now : 1);  \
+            if ((__ok = (cond)))                                           \
+                break;                                                     \
+            if (__now >= __end)                                            \
+                break;                                                     \
+            schedule();                                                    \
+            waitq_finish((wq), &__w);                                      \
+        }                                                                  \
+        waitq_finish((wq), &__w);                                          \
+        __ok;                                                              \
+    })
+
+uint64_t sched_switch_count(void);
+void sched_dump(void);
+
+#endif

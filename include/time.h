@@ -1,0 +1,25 @@
+/* Time: the monotonic clock from the generic timer's counter (CNTPCT_EL0
+ * scaled by CNTFRQ_EL0), the periodic tick and wall-clock time from the
+ * PL031 RTC. */
+#ifndef TIME_H
+#define TIME_H
+
+#include "kernel.h"
+
+#define NSEC_PER_SEC    1000000000ULL
+#define NSEC_PER_MSEC   1000000ULL
+
+uint64_t time_ns(void);             /* since boot */
+uint64_t time_counter(void);        /* raw CNTPCT_EL0 */
+uint64_t time_counter_freq(void);   /* CNTFRQ_EL0 in Hz */
+uint64_t time_counter_to_ns(uint64_t ticks);
+
+void timer_init(void);              /* starts the tick (tick_hz= on cmdline) */
+unsigned timer_tick_hz(void);
+uint64_t timer_ticks(void);         /* ticks since timer_init */
+
+/* Wall clock: seconds since the Unix epoch, from the PL031; 0 if none. */
+void rtc_init(void);
+uint64_t rtc_epoch_seconds(void);
+
+#endif
