@@ -26,17 +26,21 @@ all: $(BUILD)/kernel.bin
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/%.o: %.S
 	@mkdir -p $(dir $@)
-	$(CC) $(ASFLAGS) -c $< -o $@
+	@echo "  AS      $<"
+	@$(CC) $(ASFLAGS) -c $< -o $@
 
 $(BUILD)/kernel.elf: $(OBJS) arch/arm64/kernel.ld
-	$(LD) $(LDFLAGS) $(OBJS) -o $@
+	@echo "  LD      $@"
+	@$(LD) $(LDFLAGS) $(OBJS) -o $@
 
 $(BUILD)/kernel.bin: $(BUILD)/kernel.elf
-	$(OBJCOPY) -O binary $< $@
+	@echo "  OBJCOPY $@"
+	@$(OBJCOPY) -O binary $< $@
 
 QEMU      := qemu-system-aarch64
 QEMUFLAGS := -machine virt,gic-version=2 -cpu $(CPU) -smp 1 -m $(MEM) \

@@ -30,6 +30,7 @@ struct thread {
     void *arg;
     struct list_head run_node;  /* run queue or a wait queue */
     struct list_head all_node;  /* every thread, for dumps */
+    struct list_head sleep_node;/* timed sleepers, woken by the tick */
     uint64_t wake_at_ns;        /* for timed sleeps, 0 if none */
     uint64_t slices;            /* timer ticks while running */
     uint64_t switches;          /* times switched in */
@@ -83,7 +84,7 @@ void schedule(void);
 
 #define wait_event(wq, cond)                                               \
     do {                                                                   \
-        struct waiter __w;                                                 \
+        struct waiter __w = { 0 };                                               \
         for (;;) {                                                         \
             waitq_prepare((wq), &__w, 0);                                  \
             if (cond)                                                      \
@@ -97,7 +98,7 @@ void schedule(void);
 /* Evaluates to true if cond became true, false on timeout. */
 #define wait_event_timeout(wq, cond, timeout_ns)                           \
     ({                                                                     \
-        struct waiter __w;                                                 \
+        struct waiter __w = { 0 };                                               \
         uint64_t __end = time_ns() + (timeout_ns);                         \
         bool __ok;                                                         \
         for (;;) {                                                         \

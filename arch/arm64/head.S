@@ -23,7 +23,7 @@ _head:
     b       primary_entry               // code0
     .long   0                           // code1
     .quad   0                           // text_offset: any 2 MiB-aligned base
-    .quad   _end - _start               // image_size, BSS included
+    .quad   _image_size                 // image_size, BSS included
     .quad   0xa                         // flags: LE, 4K pages, anywhere in RAM
     .quad   0, 0, 0                     // reserved
     .ascii  "ARM\x64"                   // magic
@@ -135,7 +135,7 @@ build_boot_tables:
     str     x1, [x0]
     /* L2: 2 MiB blocks covering the image, plus one spare. */
     adrp    x0, boot_l2_hi
-    ldr     x2, =(_end - _start)
+    ldr     x2, =_image_size
     lsr     x2, x2, #21
     add     x2, x2, #2
     ldr     x3, =BLOCK_ATTR_NORMAL
@@ -188,6 +188,7 @@ boot_l1_id:   .space 4096
      * kernel stack (see memlayout.h) so the overflow check in the vectors
      * holds for it too; mmu_init() leaves the page below it unmapped. */
     .balign (2 * KSTACK_SIZE)
+    .space  KSTACK_SIZE                 // so the stack base is 2x aligned
     .globl boot_stack_guard
 boot_stack_guard:
     .space  KSTACK_SIZE

@@ -1,0 +1,9 @@
+/* The serial console device. */
+#ifndef CONSOLE_H
+#define CONSOLE_H
+
+void pl011_early_init(void);
+void pl011_init(void);
+int pl011_getc(void);   /* -1 if nothing received */
+
+#endif

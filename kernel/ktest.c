@@ -1,0 +1,138 @@
+/* In-kernel test runner (see ktest.h).  Each selected test runs in its own
+ * kernel thread so it may sleep, block and even overflow its stack; the
+ * runner waits for it with a timeout. */
+#include "ktest.h"
+#include "cmdline.h"
+#include "mm.h"
+#include "panic.h"
+#include "printk.h"
+#include "sched.h"
+#include "string.h"
+#include "time.h"
+
+#define KTEST_TIMEOUT_NS    (60 * NSEC_PER_SEC)
+
+extern const struct ktest __ktest_start[], __ktest_end[];
+
+struct ktest_run {
+    const struct ktest *test;
+    struct ktest_ctx ctx;
+    volatile bool done;
+    struct waitq wq;
+};
+
+void ktest_fail(struct ktest_ctx *t, const char *file, int line,
+                const char *fmt, ...)
+{
+    if (t->failed)
+        return;
+    t->failed = true;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(t->reason, sizeof(t->reason), fmt, ap);
+    va_end(ap);
+    if (n >= 0 && (size_t)n < sizeof(t->reason))
+        snprintf(t->reason + n, sizeof(t->reason) - n, " (%s:%d)", file, line);
+}
+
+bool ktest_glob(const char *pat, const char *s)
+{
+    for (; *pat; pat++, s++) {
+        if (*pat == '*') {
+            for (const char *p = s;; p++) {
+                if (ktest_glob(pat + 1, p))
+                    return true;
+                if (!*p)
+                    return false;
+            }
+        }
+        if (!*s || (*pat != '?' && *pat != *s))
+            return false;
+    }
+    return *s == 0;
+}
+
+/* Tests in the "panic" suite crash the kernel on purpose: they run only
+ * when the pattern names the suite itself. */
+static bool ktest_selected(const struct ktest *k, const char *pat)
+{
+    char full[96];
+
+    snprintf(full, sizeof(full), "%s.%s", k->suite, k->name);
+    if (strcmp(k->suite, "panic") == 0 && strncmp(pat, "panic.", 6) != 0)
+        return false;
+    return strcmp(pat, "all") == 0 || ktest_glob(pat, full);
+}
+
+static void ktest_thread(void *arg)
+{
+    struct ktest_run *run = arg;
+
+    run->test->fn(&run->ctx);
+    run->done = true;
+    wake_up(&run->wq);
+}
+
+static bool ktest_run_one(const struct ktest *k)
+{
+    struct ktest_run *run = kzalloc(sizeof(*run));
+
+    if (!run)
+        panic("ktest: out of memory");
+    run->test = k;
+    waitq_init(&run->wq);
+    if (!thread_create(k->name, ktest_thread, run)) {
+        kprintf("KTEST FAIL %s.%s: cannot create thread\n", k->suite, k->name);
+        kfree(run);
+        return false;
+    }
+    bool finished = wait_event_timeout(&run->wq, run->done, KTEST_TIMEOUT_NS);
+    bool ok = finished && !run->ctx.failed;
+    if (ok)
+        kprintf("KTEST PASS %s.%s\n", k->suite, k->name);
+    else
+        kprintf("KTEST FAIL %s.%s: %s\n", k->suite, k->name,
+                finished ? run->ctx.reason : "timed out (hang)");
+    if (finished)
+        kfree(run);     /* a hung test's thread may still use it: leak it */
+    return ok;
+}
+
+void ktest_run_from_cmdline(void)
+{
+    const char *pat = cmdline_get("ktest");
+
+    if (!pat)
+        return;
+    if (strcmp(pat, "list") == 0) {
+        for (const struct ktest *k = __ktest_start; k < __ktest_end; k++)
+            kprintf("KTEST LIST %s.%s\n", k->suite, k->name);
+        kernel_poweroff(0);
+    }
+    unsigned pass = 0, fail = 0, selected = 0;
+    for (const struct ktest *k = __ktest_start; k < __ktest_end; k++) {
+        if (!ktest_selected(k, pat))
+            continue;
+        selected++;
+        if (ktest_run_one(k))
+            pass++;
+        else
+            fail++;
+    }
+    if (selected == 0) {
+        kprintf("ktest: no test matches '%s'\n", pat);
+        kprintf("ktest: 0 passed, 0 failed (nothing ran)\n");
+        kernel_poweroff(2);
+    }
+    kprintf("ktest: %u passed, %u failed\n", pass, fail);
+    kernel_poweroff(fail ? 1 : 0);
+}
+
+KTEST(ktest, glob)
+{
+    KT_EXPECT(t, ktest_glob("frame.*", "frame.alloc"), "prefix glob");
+    KT_EXPECT(t, ktest_glob("*.alloc", "frame.alloc"), "suffix glob");
+    KT_EXPECT(t, ktest_glob("fr?me.a*c", "frame.alloc"), "? and *");
+    KT_EXPECT(t, !ktest_glob("frame.*", "heap.alloc"), "no match");
+    KT_EXPECT(t, !ktest_glob("frame", "frame.alloc"), "must match whole");
+}

@@ -1,0 +1,35 @@
+/* panic() and orderly power-off. */
+#include "panic.h"
+#include "arch.h"
+#include "printk.h"
+#include "psci.h"
+
+extern bool console_panic_mode;
+static bool panicking;
+
+noreturn void kernel_poweroff(int status)
+{
+    arch_irq_disable();
+    kprintf("%s %d\n", POWEROFF_MARKER, status);
+    psci_system_off();
+}
+
+noreturn void panic(const char *fmt, ...)
+{
+    arch_irq_disable();
+    console_panic_mode = true;
+    if (panicking) {
+        /* A panic while panicking: do not risk a third. */
+        kprintf("\nKERNEL PANIC (nested)\n");
+        kernel_poweroff(1);
+    }
+    panicking = true;
+
+    va_list ap;
+    va_start(ap, fmt);
+    kprintf("\nKERNEL PANIC: ");
+    vkprintf(fmt, ap);
+    kprintf("\n");
+    va_end(ap);
+    kernel_poweroff(1);
+}
