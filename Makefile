@@ -19,7 +19,8 @@ CFLAGS  := $(TARGET) -std=c11 -ffreestanding -fno-builtin -nostdlib -nostdinc \
 ASFLAGS := $(TARGET) -Iinclude -MMD -MP -g
 LDFLAGS := -nostdlib -static -T arch/arm64/kernel.ld --no-undefined
 
-SRCS := $(wildcard arch/arm64/*.c arch/arm64/*.S kernel/*.c mm/*.c lib/*.c drivers/*.c drivers/*/*.c)
+SRCS := $(wildcard arch/arm64/*.c arch/arm64/*.S kernel/*.c mm/*.c lib/*.c \
+                  drivers/*.c drivers/*/*.c net/*.c)
 OBJS := $(patsubst %,$(BUILD)/%.o,$(basename $(SRCS)))
 
 all: $(BUILD)/kernel.bin

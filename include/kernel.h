@@ -66,6 +66,7 @@ typedef int64_t ssize_t;
 #define ENOTEMPTY   39
 #define ELOOP       40
 #define ENOTSUP     95
+#define ENETUNREACH 101
 #define ETIMEDOUT   110
 
 #endif
