@@ -6,18 +6,23 @@
 #include "console.h"
 #include "dt.h"
 #include "mm.h"
+#include "irq.h"
+#include "kmon.h"
 #include "printk.h"
 
 #define UART_DR         0x00    /* data */
 #define UART_FR         0x18    /* flags */
 #define UART_FR_TXFF    (1 << 5)
 #define UART_FR_RXFE    (1 << 4)
-#define UART_IMSC       0x38    /* interrupt mask */
+#define UART_IMSC       0x38    /* interrupt mask set/clear */
 #define UART_ICR        0x44    /* interrupt clear */
+#define UART_INT_RX     (1 << 4)    /* receive */
+#define UART_INT_RT     (1 << 6)    /* receive timeout */
 
 #define EARLY_UART_PHYS 0x09000000UL
 
 static volatile uint8_t *uart_base;
+static int uart_irq = -1;
 
 static void pl011_putc(char c)
 {
@@ -55,8 +60,33 @@ void pl011_init(void)
     volatile uint8_t *va = ioremap(pa, size);
     if (!va)
         return;
+    uart_irq = dt_irq(node, 0, NULL);
     mmio_write32(va + UART_IMSC, 0);
     mmio_write32(va + UART_ICR, 0x7ff);
     uart_base = va;
     klog("console: pl011 at %#lx (%s)", (unsigned long)pa, dt_node_name(node));
+}
+
+/* Receive interrupt: drain the FIFO into the monitor, which runs in its
+ * own thread. */
+static void pl011_irq(unsigned irq, void *ctx)
+{
+    int c;
+
+    while ((c = pl011_getc()) >= 0)
+        kmon_rx_byte((char)c);
+    mmio_write32(uart_base + UART_ICR, UART_INT_RX | UART_INT_RT);
+    kmon_rx_done();
+}
+
+void pl011_enable_rx_irq(void)
+{
+    if (uart_irq < 0) {
+        klog("pl011: no interrupt in the device tree, no console input");
+        return;
+    }
+    if (irq_register(uart_irq, IRQ_TRIGGER_LEVEL, pl011_irq, NULL, "pl011"))
+        return;
+    mmio_write32(uart_base + UART_IMSC, UART_INT_RX | UART_INT_RT);
+    irq_enable(uart_irq);
 }

@@ -9,6 +9,7 @@
 #include "console.h"
 #include "dt.h"
 #include "gic.h"
+#include "kmon.h"
 #include "ktest.h"
 #include "mm.h"
 #include "panic.h"
@@ -94,6 +95,7 @@ noreturn void kmain(paddr_t dtb, paddr_t image)
     timer_init();
     rtc_init();
     softirq_start_thread();
+    kmon_init();
     arch_irq_enable();
 
     uint64_t ready = time_ns();
