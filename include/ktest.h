@@ -7,8 +7,8 @@
  *     }
  *
  * KTEST places a descriptor in the .ktest linker section.  At boot,
- * `ktest=all` or `ktest=<glob>` (matched against "suite.name") runs the
- * selected tests, each in its own kernel thread, prints one line per test
+ * `ktest=all` (self-contained tests) or `ktest=<glob>` (matched against
+ * "suite.name") runs the selected tests, each in its own kernel thread, prints one line per test
  *     KTEST PASS suite.name
  *     KTEST FAIL suite.name: reason
  * then "ktest: N passed, N failed" and powers off (status 0 if all passed).
@@ -23,18 +23,32 @@ struct ktest_ctx {
     char reason[160];
 };
 
+/* Test kinds.  `ktest=all` runs only self-contained tests; the others run
+ * when a glob names them, from harness tests that supply what they need. */
+#define KTEST_SELF      0       /* needs nothing but the kernel */
+#define KTEST_DEVICE    1       /* needs QEMU devices or a network peer */
+#define KTEST_CRASH     2       /* crashes the kernel on purpose; runs only
+                                   when the pattern starts with its suite */
+
 struct ktest {
     const char *suite;
     const char *name;
     void (*fn)(struct ktest_ctx *t);
+    unsigned kind;
 };
 
-#define KTEST(suite_, name_)                                                \
+#define KTEST_KIND(suite_, name_, kind_)                                    \
     static void ktest_fn_##suite_##_##name_(struct ktest_ctx *t);           \
     static const struct ktest ktest_##suite_##_##name_                      \
         __section(".ktest") __attribute__((used, aligned(8))) = {           \
-            #suite_, #name_, ktest_fn_##suite_##_##name_ };                 \
+            #suite_, #name_, ktest_fn_##suite_##_##name_, kind_ };          \
     static void ktest_fn_##suite_##_##name_(struct ktest_ctx *t __unused)
+
+#define KTEST(suite_, name_)        KTEST_KIND(suite_, name_, KTEST_SELF)
+/* A test that needs devices: it must FAIL, saying what is missing, when
+ * run without them. */
+#define KTEST_DEV(suite_, name_)    KTEST_KIND(suite_, name_, KTEST_DEVICE)
+#define KTEST_CRASHES(suite_, name_) KTEST_KIND(suite_, name_, KTEST_CRASH)
 
 void ktest_fail(struct ktest_ctx *t, const char *file, int line,
                 const char *fmt, ...) __printf(4, 5);

@@ -52,16 +52,18 @@ bool ktest_glob(const char *pat, const char *s)
     return *s == 0;
 }
 
-/* Tests in the "panic" suite crash the kernel on purpose: they run only
- * when the pattern names the suite itself. */
 static bool ktest_selected(const struct ktest *k, const char *pat)
 {
     char full[96];
+    size_t slen = strlen(k->suite);
 
-    snprintf(full, sizeof(full), "%s.%s", k->suite, k->name);
-    if (strcmp(k->suite, "panic") == 0 && strncmp(pat, "panic.", 6) != 0)
+    if (strcmp(pat, "all") == 0)
+        return k->kind == KTEST_SELF;
+    if (k->kind == KTEST_CRASH &&
+        (strncmp(pat, k->suite, slen) != 0 || pat[slen] != '.'))
         return false;
-    return strcmp(pat, "all") == 0 || ktest_glob(pat, full);
+    snprintf(full, sizeof(full), "%s.%s", k->suite, k->name);
+    return ktest_glob(pat, full);
 }
 
 static void ktest_thread(void *arg)
@@ -106,7 +108,9 @@ void ktest_run_from_cmdline(void)
         return;
     if (strcmp(pat, "list") == 0) {
         for (const struct ktest *k = __ktest_start; k < __ktest_end; k++)
-            kprintf("KTEST LIST %s.%s\n", k->suite, k->name);
+            kprintf("KTEST LIST %s.%s%s\n", k->suite, k->name,
+                    k->kind == KTEST_SELF ? "" :
+                    k->kind == KTEST_DEVICE ? " [device]" : " [crash]");
         kernel_poweroff(0);
     }
     unsigned pass = 0, fail = 0, selected = 0;

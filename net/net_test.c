@@ -30,7 +30,7 @@ KTEST(net, parse)
     KT_EXPECT(t, inet_csum(hdr, sizeof(hdr)) == 0xffff, "checksum round trip");
 }
 
-KTEST(net, ping_peer)
+KTEST_DEV(net, ping_peer)
 {
     KT_ASSERT(t, net_if.nd, "no network device (run with a virtio-net NIC)");
     KT_ASSERT(t, net_if.configured, "no address (run with ip=)");

@@ -34,6 +34,7 @@ bool net_parse_addr(const char *s, in_addr_t *out)
 /* Field i (0-based) of a colon-separated argument, copied into buf. */
 static const char *ip_field(const char *arg, int i, char *buf, size_t size)
 {
+    buf[0] = 0;
     for (; i > 0 && arg; i--) {
         arg = strchr(arg, ':');
         if (arg)
