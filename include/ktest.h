@@ -69,8 +69,8 @@ void ktest_fail(struct ktest_ctx *t, const char *file, int line,
         }                                                                   \
     } while (0)
 
-/* Runs the tests selected by ktest= and powers off; returns if there is no
- * ktest= argument. */
+/* Starts a thread that runs the tests selected by ktest= and powers off;
+ * does nothing without a ktest= argument. */
 void ktest_run_from_cmdline(void);
 /* Glob match with * and ?; exported for its own tests. */
 bool ktest_glob(const char *pat, const char *s);

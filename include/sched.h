@@ -43,6 +43,9 @@ struct thread *thread_create(const char *name, void (*fn)(void *), void *arg);
 noreturn void thread_exit(void);
 struct thread *current_thread(void);
 
+/* The boot thread becomes the idle thread by calling this. */
+noreturn void sched_idle(void);
+
 /* Give up the CPU; the thread stays runnable. */
 void yield(void);
 /* Sleep at least ms / ns (timer-driven; no busy waiting). */

@@ -17,6 +17,8 @@ uint64_t time_counter_to_ns(uint64_t ticks);
 void timer_init(void);              /* starts the tick (tick_hz= on cmdline) */
 unsigned timer_tick_hz(void);
 uint64_t timer_ticks(void);         /* ticks since timer_init */
+void timer_nohz_enter(uint64_t wake_ns);
+void timer_nohz_exit(void);
 
 /* Wall clock: seconds since the Unix epoch, from the PL031; 0 if none. */
 void rtc_init(void);

@@ -100,12 +100,9 @@ static bool ktest_run_one(const struct ktest *k)
     return ok;
 }
 
-void ktest_run_from_cmdline(void)
+static void ktest_runner(void *arg)
 {
-    const char *pat = cmdline_get("ktest");
-
-    if (!pat)
-        return;
+    const char *pat = arg;
     if (strcmp(pat, "list") == 0) {
         for (const struct ktest *k = __ktest_start; k < __ktest_end; k++)
             kprintf("KTEST LIST %s.%s%s\n", k->suite, k->name,
@@ -139,4 +136,14 @@ KTEST(ktest, glob)
     KT_EXPECT(t, ktest_glob("fr?me.a*c", "frame.alloc"), "? and *");
     KT_EXPECT(t, !ktest_glob("frame.*", "heap.alloc"), "no match");
     KT_EXPECT(t, !ktest_glob("frame", "frame.alloc"), "must match whole");
+}
+
+/* The runner gets its own thread: the boot thread must become the idle
+ * thread, which never sleeps. */
+void ktest_run_from_cmdline(void)
+{
+    const char *pat = cmdline_get("ktest");
+
+    if (pat && !thread_create("ktest", ktest_runner, (void *)pat))
+        panic("ktest: cannot start the runner");
 }

@@ -103,8 +103,5 @@ noreturn void kmain(paddr_t dtb, paddr_t image)
 
     ktest_run_from_cmdline();
 
-    /* This is now the idle thread: sleep until an interrupt, which may
-     * switch to a thread it woke. */
-    for (;;)
-        wfi();
+    sched_idle();
 }

@@ -130,6 +130,8 @@ static void schedule_locked(void)
     }
     next->state = THREAD_RUNNING;
     need_resched = false;
+    if (prev == &idle_thread && next != prev)
+        timer_nohz_exit();
     slice_left = slice_ticks;
     if (next == prev)
         return;
@@ -212,6 +214,33 @@ void sched_tick(void)
     spin_unlock_raw(&sched_lock);
 }
 
+/* The idle loop.  With nothing runnable it stops the periodic tick until
+ * the first sleeper's deadline and waits in WFI; the interrupt that ends
+ * the wait switches to whatever it woke (sched_preempt_irq). */
+noreturn void sched_idle(void)
+{
+    for (;;) {
+        arch_irq_disable();
+        spin_lock_raw(&sched_lock);
+        bool idle = list_empty(&runq);
+        uint64_t wake = 0;
+        struct list_head *pos;
+        list_for_each(pos, &sleepers) {
+            struct thread *t = list_entry(pos, struct thread, sleep_node);
+            if (!wake || t->wake_at_ns < wake)
+                wake = t->wake_at_ns;
+        }
+        if (idle)
+            timer_nohz_enter(wake);
+        spin_unlock_raw(&sched_lock);
+        if (idle)
+            wfi();      /* wakes on a pending IRQ even while masked */
+        arch_irq_enable();
+        if (!idle)
+            schedule();
+    }
+}
+
 void sched_preempt_irq(void)
 {
     /* A softirq interrupted further up this stack must finish first; its
@@ -229,6 +258,8 @@ void waitq_init(struct waitq *wq)
 
 void waitq_prepare(struct waitq *wq, struct waiter *w, uint64_t timeout_ns)
 {
+    if (current == &idle_thread)
+        panic("the idle thread must not sleep");
     uint64_t flags = spin_lock_irqsave(&wq->lock);
 
     w->thread = current;

@@ -24,6 +24,7 @@ static uint64_t tick_period;    /* counter ticks per timer tick */
 static unsigned tick_hz;
 static volatile uint64_t ticks;
 static uint64_t next_deadline;
+static bool tick_stopped;       /* idle with the tick off (timer_nohz_*) */
 
 uint64_t time_counter(void)
 {
@@ -73,8 +74,41 @@ static void timer_irq(unsigned irq, void *ctx)
     if (next_deadline <= now)
         next_deadline = now + tick_period;
     write_sysreg(cntp_cval_el0, next_deadline);
+    tick_stopped = false;
     ticks++;
     sched_tick();
+}
+
+/* Tickless idle: with nothing to run, the next interrupt the timer needs
+ * to deliver is the earliest sleeper's deadline, not the next tick.  Called
+ * by the idle thread with IRQs masked; wake_ns 0 = no sleeper. */
+void timer_nohz_enter(uint64_t wake_ns)
+{
+    uint64_t f = time_counter_freq();
+    uint64_t max_idle = f;      /* wake at least once a second anyway */
+    uint64_t target = time_counter() + max_idle;
+
+    if (wake_ns) {
+        uint64_t c = wake_ns / NSEC_PER_SEC * f +
+                     (wake_ns % NSEC_PER_SEC) * f / NSEC_PER_SEC;
+        if (c < target)
+            target = c;
+    }
+    if (target > next_deadline) {
+        tick_stopped = true;
+        write_sysreg(cntp_cval_el0, target);
+    }
+}
+
+/* Leaving idle: back to the periodic tick, so the next thread gets
+ * preempted on time.  IRQs masked (scheduler lock held). */
+void timer_nohz_exit(void)
+{
+    if (!tick_stopped)
+        return;
+    tick_stopped = false;
+    next_deadline = time_counter() + tick_period;
+    write_sysreg(cntp_cval_el0, next_deadline);
 }
 
 void timer_init(void)
