@@ -1,5 +1,6 @@
-/* GICv2m MSI frame (Arm "GICv2m" spec, ARM DDI 0530? / Linux
- * irq-gic-v2m.c): turns a device's MSI write into an SPI. */
+/* GICv2m MSI frame (Arm GICv2m architecture specification; Linux
+ * drivers/irqchip/irq-gic-v2m.c): turns a device's MSI write into an SPI.
+ * Implemented in drivers/irqchip/gicv2m.c. */
 #ifndef GICV2M_H
 #define GICV2M_H
 
@@ -25,5 +26,14 @@ void gicv2m_compose(unsigned intid, struct msi_msg *msg);
 void gicv2m_set_limit(unsigned max_spis);
 unsigned gicv2m_spi_base(void);
 unsigned gicv2m_spi_count(void);
+/* SPIs currently allocated (blocks count whole). */
+unsigned gicv2m_used(void);
+/* The frame's DT node (-1 if none) and physical base, so the PCI host can
+ * check that its msi-map / msi-parent names this frame. */
+int gicv2m_node(void);
+paddr_t gicv2m_frame_phys(void);
+/* For tests: raise an SPI the way a device would, by a CPU write of the
+ * message data to the MSI_SETSPI_NS doorbell. */
+void gicv2m_doorbell_write(uint32_t data);
 
 #endif

@@ -57,6 +57,7 @@ enum pci_irq_mode {
 
 struct pci_dev {
     struct list_head node;
+    struct pci_dev *parent;     /* bridge above, NULL on the root bus */
     uint8_t bus, dev, fn;
     uint16_t vendor, device;
     uint8_t class_code, subclass, prog_if, revision;
@@ -65,13 +66,14 @@ struct pci_dev {
     volatile uint8_t *cfg;      /* this function's 4 KiB of ECAM */
     struct pci_bar bar[PCI_MAX_BARS];
     uint8_t cap_msi, cap_msix, cap_pcie;  /* offsets, 0 if absent */
+    uint8_t sec_bus, sub_bus;   /* bridges (header type 1) only */
 
     /* Interrupt vectors, filled by pci_alloc_irq_vectors(). */
     enum pci_irq_mode irq_mode;
     unsigned nvec;
     unsigned irq[PCI_MAX_VECTORS];        /* GIC INTIDs */
     volatile uint8_t *msix_table;         /* mapped MSI-X table */
-    void *driver_data;
+    void *driver_data;          /* set by the driver that owns the device */
 };
 
 void pci_init(void);
@@ -84,7 +86,10 @@ void pci_cfg_write16(struct pci_dev *d, unsigned off, uint16_t v);
 void pci_cfg_write32(struct pci_dev *d, unsigned off, uint32_t v);
 
 /* Offset of the next capability with this id after `after` (0 to start);
- * 0 if none.  Walks at most 48 entries, so a looping list ends. */
+ * 0 if none.  Walks at most PCI_CAP_LIST_MAX entries, so a looping list
+ * ends; a caller that iterates with `after` bounds its own loop the same
+ * way, since on a looping list the "next" one may come round again. */
+#define PCI_CAP_LIST_MAX    48      /* (256 - 64) / 4 */
 unsigned pci_find_cap(struct pci_dev *d, uint8_t id, unsigned after);
 
 /* Next device after `after` (NULL to start) matching vendor/device
@@ -110,5 +115,9 @@ int pci_irq_vector(struct pci_dev *d, unsigned i);
 void pci_irq_mask(struct pci_dev *d, unsigned i);
 void pci_irq_unmask(struct pci_dev *d, unsigned i);
 const char *pci_irq_mode_name(enum pci_irq_mode m);
+
+/* Drivers for PCI devices that have no subsystem header of their own; kmain
+ * calls them after pci_init().  Each is a no-op when its device is absent. */
+void edu_init(void);            /* drivers/edu/edu.c, QEMU's edu device */
 
 #endif
