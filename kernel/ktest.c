@@ -84,17 +84,17 @@ static bool ktest_run_one(const struct ktest *k)
     run->test = k;
     waitq_init(&run->wq);
     if (!thread_create(k->name, ktest_thread, run)) {
-        kprintf("KTEST FAIL %s.%s: cannot create thread\n", k->suite, k->name);
+        klog("KTEST FAIL %s.%s: cannot create thread", k->suite, k->name);
         kfree(run);
         return false;
     }
     bool finished = wait_event_timeout(&run->wq, run->done, KTEST_TIMEOUT_NS);
     bool ok = finished && !run->ctx.failed;
     if (ok)
-        kprintf("KTEST PASS %s.%s\n", k->suite, k->name);
+        klog("KTEST PASS %s.%s", k->suite, k->name);
     else
-        kprintf("KTEST FAIL %s.%s: %s\n", k->suite, k->name,
-                finished ? run->ctx.reason : "timed out (hang)");
+        klog("KTEST FAIL %s.%s: %s", k->suite, k->name,
+             finished ? run->ctx.reason : "timed out (hang)");
     if (finished)
         kfree(run);     /* a hung test's thread may still use it: leak it */
     return ok;
@@ -121,11 +121,11 @@ static void ktest_runner(void *arg)
             fail++;
     }
     if (selected == 0) {
-        kprintf("ktest: no test matches '%s'\n", pat);
-        kprintf("ktest: 0 passed, 0 failed (nothing ran)\n");
+        klog("ktest: no test matches '%s'", pat);
+        klog("ktest: 0 passed, 0 failed (nothing ran)");
         kernel_poweroff(2);
     }
-    kprintf("ktest: %u passed, %u failed\n", pass, fail);
+    klog("ktest: %u passed, %u failed", pass, fail);
     kernel_poweroff(fail ? 1 : 0);
 }
 

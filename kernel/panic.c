@@ -10,7 +10,7 @@ static bool panicking;
 noreturn void kernel_poweroff(int status)
 {
     arch_irq_disable();
-    kprintf("%s %d\n", POWEROFF_MARKER, status);
+    klog("%s %d", POWEROFF_MARKER, status);
     psci_system_off();
 }
 
@@ -25,11 +25,11 @@ noreturn void panic(const char *fmt, ...)
     }
     panicking = true;
 
+    char msg[256];
     va_list ap;
     va_start(ap, fmt);
-    kprintf("\nKERNEL PANIC: ");
-    vkprintf(fmt, ap);
-    kprintf("\n");
+    vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    klog("KERNEL PANIC: %s", msg);
     kernel_poweroff(1);
 }

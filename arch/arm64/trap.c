@@ -90,13 +90,15 @@ static void dump_frame(const struct trap_frame *tf)
 
 extern bool console_panic_mode;
 
+/* The panic line first (what the harness and a reader look for), then
+ * the decoded syndrome and the registers, then power-off. */
 static noreturn void trap_panic(const struct trap_frame *tf, const char *what)
 {
     arch_irq_disable();
     console_panic_mode = true;
-    kprintf("\nunhandled exception: %s\n", what);
+    klog("KERNEL PANIC: %s at %#lx", what, (unsigned long)tf->elr);
     dump_frame(tf);
-    panic("%s at %#lx", what, (unsigned long)tf->elr);
+    kernel_poweroff(1);
 }
 
 void trap_sync(struct trap_frame *tf)
