@@ -7,8 +7,8 @@
  *     }
  *
  * KTEST places a descriptor in the .ktest linker section.  At boot,
- * `ktest=all` (self-contained tests) or `ktest=<glob>` (matched against
- * "suite.name") runs the selected tests, each in its own kernel thread, prints one line per test
+ * `ktest=all` (self-contained tests) or `ktest=<glob>[,<glob>...]` (matched
+ * against "suite.name") runs the selected tests, each in its own kernel thread, prints one line per test
  *     KTEST PASS suite.name
  *     KTEST FAIL suite.name: reason
  * then "ktest: N passed, N failed" and powers off (status 0 if all passed).

@@ -31,6 +31,10 @@
 #define PCI_CAP_PCIE        0x10
 #define PCI_CAP_MSIX        0x11
 
+/* "00:02.0": bus:device.function, as lspci prints it. */
+#define PCI_BDF_FMT         "%02x:%02x.%x"
+#define PCI_BDF(d)          (d)->bus, (d)->dev, (d)->fn
+
 #define PCI_MAX_BARS        6
 #define PCI_MAX_VECTORS     32
 
@@ -99,7 +103,8 @@ struct pci_dev *pci_find(uint16_t vendor, uint16_t device,
 struct list_head *pci_devices(void);
 
 /* Kernel mapping of a memory BAR (ioremap on first use); NULL if the BAR
- * is absent, I/O, or could not be assigned. */
+ * is absent, I/O, or could not be assigned, or if the function's memory
+ * decoding is off because another of its memory BARs could not be. */
 void *pci_bar_map(struct pci_dev *d, int bar);
 
 /* Vectors, in the spirit of Linux's pci_alloc_irq_vectors(): asks for
@@ -107,11 +112,20 @@ void *pci_bar_map(struct pci_dev *d, int bar);
  * polling, limited to the modes in `allowed`.  Returns the number of
  * vectors (0 in poll mode) or a negative errno; logs the mode chosen and
  * why.  Vectors start masked; the driver registers handlers on
- * pci_irq_vector(d, i) and then calls pci_irq_unmask(d, i). */
+ * pci_irq_vector(d, i) (irq_register, edge, for MSI/MSI-X;
+ * irq_register_shared for INTx) and then calls pci_irq_unmask(d, i).
+ * -EBUSY if the function still holds vectors.  Context: thread. */
 int pci_alloc_irq_vectors(struct pci_dev *d, unsigned min, unsigned max,
                           unsigned allowed);
+/* Masks and releases the vectors (the driver unregisters its handlers
+ * first); the function is left in poll mode with INTx disabled. */
 void pci_free_irq_vectors(struct pci_dev *d);
 int pci_irq_vector(struct pci_dev *d, unsigned i);
+/* Mask/unmask one vector at both levels: the MSI-X entry's mask bit (or
+ * the MSI mask bit, if the function has per-vector masking) and the SPI
+ * enable at the GIC.  For INTx the function's INTx Disable bit is used
+ * instead of the GIC enable, which other functions on the shared line
+ * need (unmask also enables the line at the GIC).  Context: any. */
 void pci_irq_mask(struct pci_dev *d, unsigned i);
 void pci_irq_unmask(struct pci_dev *d, unsigned i);
 const char *pci_irq_mode_name(enum pci_irq_mode m);

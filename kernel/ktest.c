@@ -52,7 +52,7 @@ bool ktest_glob(const char *pat, const char *s)
     return *s == 0;
 }
 
-static bool ktest_selected(const struct ktest *k, const char *pat)
+static bool ktest_selected_one(const struct ktest *k, const char *pat)
 {
     char full[96];
     size_t slen = strlen(k->suite);
@@ -64,6 +64,28 @@ static bool ktest_selected(const struct ktest *k, const char *pat)
         return false;
     snprintf(full, sizeof(full), "%s.%s", k->suite, k->name);
     return ktest_glob(pat, full);
+}
+
+/* The pattern may be a comma-separated list of globs. */
+static bool ktest_selected(const struct ktest *k, const char *pats)
+{
+    char one[64];
+
+    while (*pats) {
+        size_t n = 0;
+        while (pats[n] && pats[n] != ',')
+            n++;
+        if (n && n < sizeof(one)) {
+            memcpy(one, pats, n);
+            one[n] = 0;
+            if (ktest_selected_one(k, one))
+                return true;
+        }
+        pats += n;
+        if (*pats == ',')
+            pats++;
+    }
+    return false;
 }
 
 static void ktest_thread(void *arg)

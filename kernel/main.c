@@ -1,18 +1,22 @@
 /* kmain: bring the machine up in dependency order.
  *
  *   console (early UART) -> device tree -> command line -> frames ->
- *   kernel page tables -> console (from the DTB) -> GIC -> scheduler ->
- *   timer -> RTC -> softirq thread -> IRQs on -> "kernel ready" -> tests
+ *   kernel page tables -> console (from the DTB) -> GIC -> GICv2m ->
+ *   scheduler -> timer -> RTC -> PCI -> drivers -> softirq thread ->
+ *   monitor -> IRQs on -> network configuration -> "kernel ready" -> tests
  */
 #include "arch.h"
 #include "cmdline.h"
 #include "console.h"
 #include "dt.h"
 #include "gic.h"
+#include "gicv2m.h"
 #include "kmon.h"
 #include "ktest.h"
 #include "mm.h"
+#include "net.h"
 #include "panic.h"
+#include "pci.h"
 #include "printk.h"
 #include "psci.h"
 #include "sched.h"
@@ -91,9 +95,12 @@ noreturn void kmain(paddr_t dtb, paddr_t image)
     mmu_drop_identity();
 
     gic_init();
+    gicv2m_init();
     sched_init();
     timer_init();
     rtc_init();
+    pci_init();
+    edu_init();
     softirq_start_thread();
     kmon_init();
     arch_irq_enable();
