@@ -34,7 +34,20 @@ def kernel_listing():
     return _listing
 
 
+def device_test_names():
+    """Tests tagged [device] that the device boot (test_devices.py) runs:
+    all but the net suite, which needs a network peer (test_net.py)."""
+    kind, value = kernel_listing()
+    if kind != "run":
+        return []
+    return [n for n, k in value.list_kinds.items()
+            if k == "device" and not n.startswith("net.")]
+
+
 def pytest_generate_tests(metafunc):
+    if "device_ktest_name" in metafunc.fixturenames:
+        names = device_test_names() or ["<no device tests listed>"]
+        metafunc.parametrize("device_ktest_name", names)
     if "ktest_name" not in metafunc.fixturenames:
         return
     kind, value = kernel_listing()
