@@ -15,6 +15,7 @@
 #include "ktest.h"
 #include "mm.h"
 #include "net.h"
+#include "netpoll.h"
 #include "panic.h"
 #include "pci.h"
 #include "printk.h"
@@ -22,6 +23,7 @@
 #include "sched.h"
 #include "softirq.h"
 #include "time.h"
+#include "virtio.h"
 
 extern char _start[], _end[];
 void mmu_drop_identity(void);
@@ -102,8 +104,11 @@ noreturn void kmain(paddr_t dtb, paddr_t image)
     pci_init();
     edu_init();
     softirq_start_thread();
+    netpoll_subsys_init();
+    virtio_net_init();
     kmon_init();
     arch_irq_enable();
+    net_init();
 
     uint64_t ready = time_ns();
     klog("kernel ready (%lu us)", (unsigned long)(ready / 1000));

@@ -195,7 +195,9 @@ int arp_output(struct netif *nif, in_addr_t next_hop, const void *pkt,
         if (!e) {
             e = cache_slot(next_hop);
             e->ip = next_hop;
-            e->updated_ns = 0;
+            /* Never asked: a request is due now (time_ns() starts at 0, so
+             * a zero stamp would look recent during the first second). */
+            e->updated_ns = now - ARP_RETRY_NS;
         }
         if (now - e->updated_ns >= ARP_RETRY_NS) {
             send_request = true;
