@@ -60,8 +60,12 @@ bench-boot: setup
 	@$(MAKE) --no-print-directory all
 	@/usr/bin/python3 tests/bench/boot.py
 
+bench-net-irq: setup
+	@$(MAKE) --no-print-directory all
+	@/usr/bin/python3 tests/bench/net_irq.py
+
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all setup run test clean bench-boot
+.PHONY: all setup run test clean bench-boot bench-net-irq
 -include $(OBJS:.o=.d)
