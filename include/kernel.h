@@ -65,8 +65,25 @@ typedef int64_t ssize_t;
 #define ENOSYS      38
 #define ENOTEMPTY   39
 #define ELOOP       40
-#define ENOTSUP     95
+#define ENOTSOCK    88
+#define EDESTADDRREQ 89
+#define EMSGSIZE    90
+#define EPROTONOSUPPORT 93
+#define EOPNOTSUPP  95
+#define EAFNOSUPPORT 97
+#define EADDRINUSE  98
+#define EADDRNOTAVAIL 99
+#define ENETDOWN    100
 #define ENETUNREACH 101
+#define ECONNABORTED 103
+#define ECONNRESET  104
+#define EISCONN     106
+#define ENOTCONN    107
+#define EHOSTUNREACH 113
+#define EALREADY    114
+#define EINPROGRESS 115
+#define ECONNREFUSED 111
 #define ETIMEDOUT   110
+#define ENOTSUP     EOPNOTSUPP
 
 #endif
