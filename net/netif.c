@@ -107,29 +107,38 @@ void net_init(void)
     arp_announce(&net_if);
 }
 
+/* One "net <counter> <value>" line per counter, for the kernel monitor's
+ * parseable `stats` output. */
 void net_dump(void)
 {
     const struct net_stats *s = &net_stats;
+    const struct { const char *name; uint64_t v; } c[] = {
+        { "eth_drop_short", s->eth_drop_short },
+        { "eth_drop_type", s->eth_drop_type },
+        { "eth_drop_notforus", s->eth_drop_notforus },
+        { "arp_rx", s->arp_rx },
+        { "arp_drop_bad", s->arp_drop_bad },
+        { "arp_replies_sent", s->arp_replies_sent },
+        { "arp_requests_sent", s->arp_requests_sent },
+        { "arp_queue_drop", s->arp_queue_drop },
+        { "ip_rx", s->ip_rx },
+        { "ip_tx", s->ip_tx },
+        { "ip_drop_short", s->ip_drop_short },
+        { "ip_drop_version", s->ip_drop_version },
+        { "ip_drop_ihl", s->ip_drop_ihl },
+        { "ip_drop_len", s->ip_drop_len },
+        { "ip_drop_csum", s->ip_drop_csum },
+        { "ip_drop_frag", s->ip_drop_frag },
+        { "ip_drop_notforus", s->ip_drop_notforus },
+        { "ip_drop_proto", s->ip_drop_proto },
+        { "ip_tx_noroute", s->ip_tx_noroute },
+        { "icmp_rx", s->icmp_rx },
+        { "icmp_drop_bad", s->icmp_drop_bad },
+        { "icmp_echo_replied", s->icmp_echo_replied },
+        { "icmp_unreach", s->icmp_unreach },
+        { "icmp_echo_replies_rx", s->icmp_echo_replies_rx },
+    };
 
-    kprintf("net: eth drop short %lu type %lu notforus %lu\n",
-            (unsigned long)s->eth_drop_short, (unsigned long)s->eth_drop_type,
-            (unsigned long)s->eth_drop_notforus);
-    kprintf("net: arp rx %lu bad %lu replies %lu requests %lu queue-drop %lu\n",
-            (unsigned long)s->arp_rx, (unsigned long)s->arp_drop_bad,
-            (unsigned long)s->arp_replies_sent,
-            (unsigned long)s->arp_requests_sent,
-            (unsigned long)s->arp_queue_drop);
-    kprintf("net: ip rx %lu tx %lu drop short %lu ver %lu ihl %lu len %lu "
-            "csum %lu frag %lu notforus %lu proto %lu noroute %lu\n",
-            (unsigned long)s->ip_rx, (unsigned long)s->ip_tx,
-            (unsigned long)s->ip_drop_short, (unsigned long)s->ip_drop_version,
-            (unsigned long)s->ip_drop_ihl, (unsigned long)s->ip_drop_len,
-            (unsigned long)s->ip_drop_csum, (unsigned long)s->ip_drop_frag,
-            (unsigned long)s->ip_drop_notforus, (unsigned long)s->ip_drop_proto,
-            (unsigned long)s->ip_tx_noroute);
-    kprintf("net: icmp rx %lu bad %lu echo-replied %lu unreach %lu "
-            "echo-replies-rx %lu\n",
-            (unsigned long)s->icmp_rx, (unsigned long)s->icmp_drop_bad,
-            (unsigned long)s->icmp_echo_replied, (unsigned long)s->icmp_unreach,
-            (unsigned long)s->icmp_echo_replies_rx);
+    for (size_t i = 0; i < ARRAY_SIZE(c); i++)
+        kprintf("net %s %lu\n", c[i].name, (unsigned long)c[i].v);
 }

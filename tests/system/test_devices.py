@@ -25,7 +25,12 @@ def device_boot(kernel, tmp_path_factory):
              "-device", f"virtio-net-pci,mac={GUEST_MAC}",
              "-drive", f"if=none,id=d0,file={img},format=raw",
              "-device", "virtio-blk-pci,drive=d0",
-             "-device", "virtio-net-pci,mac=52:54:00:12:34:57"]
+             "-device", "virtio-net-pci,mac=52:54:00:12:34:57",
+             # Bad devices the driver must refuse cleanly: legacy-only, and
+             # one that insists on VIRTIO_F_ACCESS_PLATFORM (no IOMMU here).
+             "-device", "virtio-net-pci,mac=52:54:00:12:34:58,disable-modern=on",
+             "-device", "virtio-net-pci,mac=52:54:00:12:34:59,"
+                        "disable-legacy=on,iommu_platform=on"]
     # Suite globs keep the command line short (it also runs those suites'
     # self-contained tests, which is harmless).
     suites = sorted({n.split(".")[0] + ".*" for n in names})
@@ -52,3 +57,13 @@ def test_device_ktest(device_boot, device_ktest_name):
     if not ok:
         pytest.fail(device_boot.describe(f"KTEST FAIL {device_ktest_name}: {reason}",
                                          n=20), pytrace=False)
+
+
+def test_bad_virtio_devices_refused(device_boot):
+    """The legacy-only and the feature-rejecting devices were refused with
+    a clear log line, and the kernel carried on (the tests above ran)."""
+    out = device_boot.output
+    assert "legacy-only" in out, device_boot.describe("no 'legacy-only' refusal logged")
+    assert "rejected features" in out, device_boot.describe(
+        "no 'rejected features' refusal logged")
+    assert not device_boot.panicked, device_boot.describe()
