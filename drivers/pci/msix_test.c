@@ -192,3 +192,40 @@ KTEST_DEV(msi, exhaustion_falls_back_to_intx)
               pci_irq_mode_name(d->irq_mode));
     pci_free_irq_vectors(d);
 }
+
+/* Several MSI-X devices on one bus each get their own vectors: the
+ * virtio-net functions the driver owns, plus a driverless MSI-X function
+ * (virtio-blk) given two vectors here.  Run with two working virtio-net
+ * devices and a virtio-blk. */
+KTEST_DEV(msix, devices_have_distinct_vectors)
+{
+    int seen[64];
+    unsigned nseen = 0, nets = 0;
+    struct list_head *p;
+
+    list_for_each(p, pci_devices()) {
+        struct pci_dev *d = list_entry(p, struct pci_dev, node);
+        if (!d->driver_data || d->irq_mode != PCI_IRQ_MSIX)
+            continue;
+        if (d->vendor == 0x1af4 && (d->device == 0x1000 || d->device == 0x1041))
+            nets++;
+        for (unsigned i = 0; i < d->nvec && nseen < ARRAY_SIZE(seen); i++)
+            seen[nseen++] = pci_irq_vector(d, i);
+    }
+    KT_ASSERT(t, nets >= 2, "%u virtio-net devices in MSI-X mode, want 2 "
+              "(run with two -device virtio-net-pci)", nets);
+    struct pci_dev *blk = free_msix_dev();
+    KT_ASSERT(t, blk, NO_FREE);
+    int n = pci_alloc_irq_vectors(blk, 2, 2, PCI_IRQ_ALLOW_MSIX);
+    KT_ASSERT(t, n == 2, "driverless device got %d vectors", n);
+    for (int i = 0; i < n && nseen < ARRAY_SIZE(seen); i++)
+        seen[nseen++] = pci_irq_vector(blk, (unsigned)i);
+    for (unsigned i = 0; i < nseen; i++) {
+        KT_EXPECT(t, seen[i] >= (int)gicv2m_spi_base() &&
+                     seen[i] < (int)(gicv2m_spi_base() + gicv2m_spi_count()),
+                  "INTID %d outside the GICv2m range", seen[i]);
+        for (unsigned j = i + 1; j < nseen; j++)
+            KT_EXPECT(t, seen[i] != seen[j], "INTID %d used twice", seen[i]);
+    }
+    pci_free_irq_vectors(blk);
+}
