@@ -113,11 +113,20 @@ struct thread *thread_create(const char *name, void (*fn)(void *), void *arg)
     return t;
 }
 
-/* Picks the next thread and switches to it.  sched_lock held, IRQs off. */
-static void schedule_locked(void)
+/* Picks the next thread and switches to it.  sched_lock held, IRQs off.
+ *
+ * preempt: the switch comes from an interrupt, not from the thread itself.
+ * A preempted thread stays runnable even if it had marked itself SLEEPING:
+ * it may have been interrupted between waitq_prepare() and the check of its
+ * condition, and if that condition is already true no wake-up will ever
+ * come (Linux keeps preempted tasks on the run queue for the same reason).
+ * It then sees a spurious wake-up and goes round its wait loop again. */
+static void schedule_locked(bool preempt)
 {
     struct thread *prev = current;
 
+    if (preempt && prev->state == THREAD_SLEEPING)
+        prev->state = THREAD_RUNNABLE;
     if (prev->state == THREAD_RUNNING || prev->state == THREAD_RUNNABLE) {
         prev->state = THREAD_RUNNABLE;
         if (prev != &idle_thread)
@@ -141,13 +150,19 @@ static void schedule_locked(void)
     cpu_switch(&prev->ctx, &next->ctx);
 }
 
-void schedule(void)
+static void schedule_common(bool preempt)
 {
     uint64_t flags = spin_lock_irqsave(&sched_lock);
 
-    schedule_locked();
+    schedule_locked(preempt);
     spin_unlock_irqrestore(&sched_lock, flags);
-    reap_dead();
+    if (!preempt)       /* not from interrupt context: the next one will */
+        reap_dead();
+}
+
+void schedule(void)
+{
+    schedule_common(false);
 }
 
 void yield(void)
@@ -165,7 +180,7 @@ noreturn void thread_exit(void)
     t->state = THREAD_DEAD;
     list_del(&t->all_node);
     list_add_tail(&t->run_node, &dead);
-    schedule_locked();
+    schedule_locked(false);
     panic("a dead thread was scheduled");
 }
 
@@ -247,7 +262,7 @@ void sched_preempt_irq(void)
      * own IRQ exit will come back here. */
     if (!need_resched || in_softirq())
         return;
-    schedule();
+    schedule_common(true);
 }
 
 void waitq_init(struct waitq *wq)

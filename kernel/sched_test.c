@@ -115,3 +115,41 @@ KTEST(sched, waitq_timeout)
     KT_EXPECT(t, took >= 20 * NSEC_PER_MSEC, "timed out early: %lu ns",
               (unsigned long)took);
 }
+
+static struct waitq prep_wq;
+static volatile bool prep_done;
+
+/* Marks itself SLEEPING, then computes for several time slices before
+ * looking at its (already true) condition: the tick preempts it meanwhile,
+ * and it must still get the CPU back although nobody will wake it. */
+static void preparing_thread(void *arg)
+{
+    struct waiter w = { 0 };
+
+    waitq_prepare(&prep_wq, &w, 0);
+    uint64_t end = time_ns() + 40 * NSEC_PER_MSEC;
+    while (time_ns() < end)
+        ;
+    waitq_finish(&prep_wq, &w);
+    prep_done = true;
+    finished++;
+    wake_up(&done_wq);
+}
+
+KTEST(sched, preempted_while_preparing_to_sleep)
+{
+    waitq_init(&done_wq);
+    waitq_init(&prep_wq);
+    finished = 0;
+    prep_done = false;
+    stop_spinning = false;
+    /* A second runnable thread, so the tick really switches away. */
+    KT_ASSERT(t, thread_create("spinner", spinner, NULL), "thread_create");
+    KT_ASSERT(t, thread_create("preparing", preparing_thread, NULL),
+              "thread_create");
+    bool ok = wait_event_timeout(&done_wq, prep_done, 3 * NSEC_PER_SEC);
+    stop_spinning = true;
+    KT_EXPECT(t, ok, "a thread preempted after waitq_prepare never ran again");
+    KT_EXPECT(t, wait_event_timeout(&done_wq, finished == 2, NSEC_PER_SEC),
+              "spinner did not stop");
+}
