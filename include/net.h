@@ -51,6 +51,7 @@ struct netif {
     struct netdev *nd;
     struct spinlock cfg_lock;
     in_addr_t addr, netmask, gateway;
+    in_addr_t dns;          /* nameserver= (0 = use the gateway) */
     bool configured;
 };
 
@@ -65,7 +66,13 @@ struct net_stats {
     uint64_t icmp_echo_replies_rx;
 };
 
+struct udp_stats {
+    uint64_t rx, tx, drop_short, drop_len, drop_csum, drop_noport;
+    uint64_t drop_full, drop_nomem;
+};
+
 extern struct net_stats net_stats;
+extern struct udp_stats udp_stats;
 extern struct netif net_if;
 
 /* RFC 1071 Internet checksum over len bytes, folded, not inverted. */
@@ -99,6 +106,9 @@ int ip_output(struct netif *nif, in_addr_t dst, uint8_t proto,
               const void *payload, size_t len);
 void icmp_input(struct netif *nif, const struct ipv4_hdr *ip,
                 const void *data, size_t len);
+void udp_input(struct netif *nif, const struct ipv4_hdr *ip,
+               const void *data, size_t len);
+void udp_init(void);
 /* Sends one echo request and waits for its reply; returns the round-trip
  * time in ns, or -ETIMEDOUT. */
 int64_t icmp_ping(in_addr_t dst, uint16_t seq, uint64_t timeout_ns);

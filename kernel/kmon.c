@@ -7,10 +7,13 @@
  *   stats      interrupt counters, network counters, tick and heartbeat
  *   threads    the thread list
  *   poweroff   orderly power-off (status 0)
+ *   resolve N  look N up with the DNS resolver: "resolve N a.b.c.d" or
+ *              "resolve N error -E" 
  *
  * Output of `stats` is bracketed by "kmon: stats begin" / "kmon: stats end"
  * and uses one "key value" item per line so scripts can parse it. */
 #include "console.h"
+#include "dns.h"
 #include "irq.h"
 #include "kmon.h"
 #include "net.h"
@@ -104,6 +107,20 @@ static void kmon_stats(void)
     kprintf("kmon: stats end\n");
 }
 
+static void kmon_resolve(const char *name)
+{
+    in_addr_t a;
+    int err = dns_resolve(name, &a);
+
+    if (err) {
+        kprintf("resolve %s error %d\n", name, err);
+        return;
+    }
+    uint32_t h = ntohl(a);
+    kprintf("resolve %s %u.%u.%u.%u\n", name, h >> 24, (h >> 16) & 255,
+            (h >> 8) & 255, h & 255);
+}
+
 static void kmon_exec(const char *line)
 {
     if (strcmp(line, "stats") == 0)
@@ -112,9 +129,11 @@ static void kmon_exec(const char *line)
         sched_dump();
     else if (strcmp(line, "poweroff") == 0)
         kernel_poweroff(0);
+    else if (strncmp(line, "resolve ", 8) == 0)
+        kmon_resolve(line + 8);
     else if (*line)
-        kprintf("kmon: unknown command '%s' (stats, threads, poweroff)\n",
-                line);
+        kprintf("kmon: unknown command '%s' (stats, threads, poweroff, "
+                "resolve)\n", line);
 }
 
 static void kmon_thread(void *arg)

@@ -52,6 +52,9 @@ void ip_input(struct netif *nif, const void *data, size_t len)
     case IP_PROTO_ICMP:
         icmp_input(nif, ip, payload, total - ihl);
         break;
+    case IP_PROTO_UDP:
+        udp_input(nif, ip, payload, total - ihl);
+        break;
     default:
         net_stats.ip_drop_proto++;
         break;

@@ -83,6 +83,10 @@ void net_init(void)
     }
     net_if.nd = nd;
     nd->rx_handler = eth_input;
+    udp_init();
+    const char *ns = cmdline_get("nameserver");
+    if (ns && !net_parse_addr(ns, &net_if.dns))
+        klog("net: cannot parse nameserver=%s, ignored", ns);
     if (!arg || !*arg || strcmp(arg, "off") == 0 || strcmp(arg, "none") == 0) {
         klog("net: %s up, no address (no ip= argument)", nd->name);
         return;
@@ -137,6 +141,13 @@ void net_dump(void)
         { "icmp_echo_replied", s->icmp_echo_replied },
         { "icmp_unreach", s->icmp_unreach },
         { "icmp_echo_replies_rx", s->icmp_echo_replies_rx },
+        { "udp_rx", udp_stats.rx },
+        { "udp_tx", udp_stats.tx },
+        { "udp_drop_short", udp_stats.drop_short },
+        { "udp_drop_len", udp_stats.drop_len },
+        { "udp_drop_csum", udp_stats.drop_csum },
+        { "udp_drop_noport", udp_stats.drop_noport },
+        { "udp_drop_full", udp_stats.drop_full },
     };
 
     for (size_t i = 0; i < ARRAY_SIZE(c); i++)

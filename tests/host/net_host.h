@@ -1,5 +1,5 @@
 /* Host harness for the network receive path (net/eth.c, arp.c, ipv4.c,
- * icmp.c, netif.c, lib/inet_csum.c), shared by test_net_rx.c and
+ * icmp.c, udp.c, socket.c, dns_parse.c, netif.c, lib/inet_csum.c), shared by test_net_rx.c and
  * fuzz_net.c.  Built with mm_host.h force-included (spinlocks become
  * checked flags); the few kernel services the stack calls (time, wait
  * queues, logging, the command line) are stubbed in NET_HOST_IMPL.
@@ -65,6 +65,11 @@ void net_host_init(void)
     net_if.gateway = IP4(192, 0, 2, 1);
     net_if.configured = true;
     net_host_ntx = 0;
+    static bool udp_ready;
+    if (!udp_ready) {
+        udp_init();
+        udp_ready = true;
+    }
 }
 
 void net_host_input(const uint8_t *frame, size_t len)
@@ -84,6 +89,17 @@ void kprintf(const char *fmt, ...) { (void)fmt; }
 const char *cmdline_get(const char *key) { (void)key; return NULL; }
 struct netdev *netdev_get(int i) { return i == 0 ? &net_host_dev : NULL; }
 void wake_up(struct waitq *wq) { (void)wq; }
+void waitq_init(struct waitq *wq) { memset(wq, 0, sizeof(*wq)); }
+size_t strlcpy(char *d, const char *s, size_t n)
+{
+    size_t l = strlen(s);
+    if (n) {
+        size_t c = l < n - 1 ? l : n - 1;
+        memcpy(d, s, c);
+        d[c] = 0;
+    }
+    return l;
+}
 void waitq_prepare(struct waitq *wq, struct waiter *w, uint64_t t)
 {
     (void)wq; (void)w; (void)t;
@@ -94,5 +110,8 @@ bool waitq_finish(struct waitq *wq, struct waiter *w)
     return true;
 }
 void schedule(void) { net_host_clock += 1000000; }
+void *kmalloc(size_t n) { return malloc(n ? n : 1); }
+void *kzalloc(size_t n) { return calloc(1, n ? n : 1); }
+void kfree(void *p) { free(p); }
 #endif
 #endif

@@ -6,6 +6,8 @@
 #define NET_HOST_IMPL
 #include "net_host.h"
 #include "minitest.h"
+#include "dns.h"
+#include "socket.h"
 
 static const uint8_t host_mac[ETH_ALEN] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
 static const uint8_t guest_mac[ETH_ALEN] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
@@ -157,8 +159,117 @@ static void test_mutations(void)
     CHECK(1);   /* reaching here without a sanitizer report is the test */
 }
 
+static size_t udp_datagram(uint8_t *f, uint16_t dport, const char *msg,
+                           bool good_csum)
+{
+    uint8_t u[8 + 64];
+    size_t ml = strlen(msg);
+    u[0] = 0x13; u[1] = 0x88;                  /* sport 5000 */
+    u[2] = (uint8_t)(dport >> 8); u[3] = (uint8_t)dport;
+    u[4] = 0; u[5] = (uint8_t)(8 + ml);
+    u[6] = u[7] = 0;
+    memcpy(u + 8, msg, ml);
+    /* Pseudo-header checksum (RFC 768). */
+    uint8_t ph[12] = { 192, 0, 2, 1, 192, 0, 2, 2, 0, IP_PROTO_UDP, 0,
+                       (uint8_t)(8 + ml) };
+    uint32_t sum = inet_csum_add(inet_csum_add(0, ph, 12), u, 8 + ml);
+    uint16_t c = (uint16_t)~inet_csum_fold(sum);
+    if (!good_csum)
+        c ^= 0x0101;
+    memcpy(u + 6, &c, 2);
+    return ip_packet(f, IP_PROTO_UDP, u, 8 + ml);
+}
+
+static void test_udp_delivery(void)
+{
+    uint8_t f[256];
+    struct socket *s;
+    char buf[64];
+    struct sockaddr_in from;
+
+    net_host_init();
+    memset(&udp_stats, 0, sizeof(udp_stats));
+    CHECK_EQ(sock_create(AF_INET, SOCK_DGRAM, &s), 0);
+    struct sockaddr_in a = sockaddr(0, 5353);
+    CHECK_EQ(sock_bind(s, &a), 0);
+    struct socket *s2;
+    CHECK_EQ(sock_create(AF_INET, SOCK_DGRAM, &s2), 0);
+    CHECK_EQ(sock_bind(s2, &a), -EADDRINUSE);
+    sock_close(s2);
+    CHECK_EQ(sock_recvfrom(s, buf, sizeof(buf), MSG_DONTWAIT, &from), -EAGAIN);
+    net_host_input(f, udp_datagram(f, 5353, "hello", true));
+    ssize_t n = sock_recvfrom(s, buf, sizeof(buf), MSG_DONTWAIT, &from);
+    CHECK_EQ(n, 5);
+    CHECK(memcmp(buf, "hello", 5) == 0);
+    CHECK(from.sin_addr == IP4(192, 0, 2, 1) && ntohs(from.sin_port) == 5000);
+    net_host_input(f, udp_datagram(f, 5353, "bad", false));
+    CHECK_EQ(udp_stats.drop_csum, 1u);
+    net_host_input(f, udp_datagram(f, 9999, "noport", true));
+    CHECK_EQ(udp_stats.drop_noport, 1u);
+    for (int i = 0; i < 40; i++)
+        net_host_input(f, udp_datagram(f, 5353, "x", true));
+    CHECK(udp_stats.drop_full > 0);            /* bounded queue */
+    sock_close(s);
+}
+
+/* Canned DNS answers, good and hostile (RFC 1035 §4). */
+static void test_dns_parse(void)
+{
+    uint8_t q[512], m[600];
+    in_addr_t a;
+    uint32_t ttl;
+    int ql = dns_build_query(q, sizeof(q), 0x1234, "files.test");
+    CHECK(ql > 12);
+    uint8_t bad[64];
+    CHECK_EQ(dns_build_query(bad, sizeof(bad), 1, "a..b"), -EINVAL);
+    CHECK_EQ(dns_build_query(bad, sizeof(bad), 1, ""), -EINVAL);
+
+    /* files.test CNAME -> real.test, real.test A 192.0.2.9 */
+    size_t n = (size_t)ql;
+    memcpy(m, q, n);
+    m[2] = 0x81; m[3] = 0x80; m[7] = 2;        /* QR, 2 answers */
+    const uint8_t cname[] = { 0xc0, 12, 0, 5, 0, 1, 0, 0, 0, 60, 0, 7,
+                              4, 'r', 'e', 'a', 'l', 0xc0, 18 };
+    memcpy(m + n, cname, sizeof(cname));
+    size_t real_at = n + 12;
+    n += sizeof(cname);
+    const uint8_t arec[] = { 0xc0, (uint8_t)real_at, 0, 1, 0, 1, 0, 0, 0, 30,
+                             0, 4, 192, 0, 2, 9 };
+    memcpy(m + n, arec, sizeof(arec));
+    n += sizeof(arec);
+    CHECK_EQ(dns_parse_response(m, n, 0x1234, "files.test", &a, &ttl), 0);
+    CHECK(a == IP4(192, 0, 2, 9));
+    CHECK_EQ(ttl, 30u);
+    CHECK_EQ(dns_parse_response(m, n, 0x9999, "files.test", &a, &ttl), -EIO);
+    /* Every truncation is an error, never a read past the end (ASan). */
+    for (size_t cut = 0; cut < n; cut++) {
+        uint8_t *t = malloc(cut ? cut : 1);
+        memcpy(t, m, cut);
+        int e = dns_parse_response(t, cut, 0x1234, "files.test", &a, &ttl);
+        CHECK(e == -EIO || e == -ENOENT);
+        free(t);
+    }
+    /* A pointer to itself, and a forward pointer. */
+    uint8_t loop[64];
+    memcpy(loop, m, (size_t)ql);
+    loop[7] = 1;
+    loop[ql] = 0xc0;
+    loop[ql + 1] = (uint8_t)ql;
+    memset(loop + ql + 2, 0, 10);
+    CHECK_EQ(dns_parse_response(loop, (size_t)ql + 12, 0x1234, "files.test",
+                                &a, &ttl), -EIO);
+    loop[ql + 1] = 60;
+    CHECK_EQ(dns_parse_response(loop, (size_t)ql + 12, 0x1234, "files.test",
+                                &a, &ttl), -EIO);
+    /* NXDOMAIN */
+    m[3] = 0x83;
+    CHECK_EQ(dns_parse_response(m, n, 0x1234, "files.test", &a, &ttl), -ENOENT);
+}
+
 int main(void)
 {
+    MT_RUN(test_udp_delivery);
+    MT_RUN(test_dns_parse);
     MT_RUN(test_arp_reply);
     MT_RUN(test_icmp_echo_reply);
     MT_RUN(test_malformed_counted);
