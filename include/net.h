@@ -51,7 +51,8 @@ struct netif {
     struct netdev *nd;
     struct spinlock cfg_lock;
     in_addr_t addr, netmask, gateway;
-    in_addr_t dns;          /* nameserver= (0 = use the gateway) */
+    in_addr_t dns;          /* nameserver= or DHCP (0 = use the gateway) */
+    bool dns_from_cmdline;  /* nameserver= given: DHCP does not override */
     bool configured;
 };
 

@@ -42,7 +42,12 @@ void ip_input(struct netif *nif, const void *data, size_t len)
     bool for_us = nif->configured &&
                   (ip->dst == nif->addr || ip->dst == 0xffffffff);
     spin_unlock_irqrestore(&nif->cfg_lock, flags);
-    if (!for_us) {
+    /* DHCP replies (to UDP port 68) come before we have an address, to
+     * the offered address or broadcast (RFC 2131 §4.1). */
+    const uint8_t *l4 = (const uint8_t *)data + ihl;
+    bool dhcp = ip->proto == IP_PROTO_UDP && total - ihl >= 8 &&
+                l4[2] == 0 && l4[3] == 68;
+    if (!for_us && !dhcp) {
         net_stats.ip_drop_notforus++;
         return;
     }

@@ -2,6 +2,7 @@
  *   ip=<client>:<server>:<gateway>:<netmask>:<hostname>:<device>:<autoconf>
  * (Documentation/admin-guide/nfs/nfsroot.rst), and the counters dump. */
 #include "cmdline.h"
+#include "dhcp.h"
 #include "net.h"
 #include "printk.h"
 #include "string.h"
@@ -87,8 +88,14 @@ void net_init(void)
     const char *ns = cmdline_get("nameserver");
     if (ns && !net_parse_addr(ns, &net_if.dns))
         klog("net: cannot parse nameserver=%s, ignored", ns);
+    net_if.dns_from_cmdline = net_if.dns != 0;
     if (!arg || !*arg || strcmp(arg, "off") == 0 || strcmp(arg, "none") == 0) {
         klog("net: %s up, no address (no ip= argument)", nd->name);
+        return;
+    }
+    if (strcmp(arg, "dhcp") == 0) {
+        klog("net: %s: asking DHCP for an address", nd->name);
+        dhcp_start();
         return;
     }
     in_addr_t addr, gw, mask;
@@ -148,6 +155,10 @@ void net_dump(void)
         { "udp_drop_csum", udp_stats.drop_csum },
         { "udp_drop_noport", udp_stats.drop_noport },
         { "udp_drop_full", udp_stats.drop_full },
+        { "dhcp_rx", dhcp_stats.rx },
+        { "dhcp_drop_bad", dhcp_stats.drop_bad },
+        { "dhcp_leases", dhcp_stats.leases },
+        { "dhcp_renewals", dhcp_stats.renewals },
     };
 
     for (size_t i = 0; i < ARRAY_SIZE(c); i++)

@@ -1,5 +1,6 @@
 /* UDP (RFC 768): port demultiplexing, checksums with the IPv4 pseudo-header,
  * bounded per-socket receive queues, and the SOCK_DGRAM socket operations. */
+#include "dhcp.h"
 #include "list.h"
 #include "mm.h"
 #include "printk.h"
@@ -12,6 +13,7 @@
 #define UDP_EPHEMERAL_FIRST 49152       /* RFC 6335 §6 dynamic ports */
 #define UDP_EPHEMERAL_LAST  65535
 #define UDP_MAX_PAYLOAD     (ETH_MAX_FRAME - ETH_HLEN - 20 - UDP_HLEN)
+#define DHCP_CLIENT_PORT    68      /* replies go to the DHCP client */
 
 struct udp_hdr {
     uint16_t sport, dport, len, csum;
@@ -87,6 +89,10 @@ void udp_input(struct netif *nif, const struct ipv4_hdr *ip, const void *data,
     }
     if (h.csum && udp_csum(ip->src, ip->dst, data, ulen) != 0xffff) {
         udp_stats.drop_csum++;
+        return;
+    }
+    if (ntohs(h.dport) == DHCP_CLIENT_PORT) {
+        dhcp_input(ip, data, ulen);
         return;
     }
     size_t plen = ulen - UDP_HLEN;

@@ -1,5 +1,5 @@
 /* Host harness for the network receive path (net/eth.c, arp.c, ipv4.c,
- * icmp.c, udp.c, socket.c, dns_parse.c, netif.c, lib/inet_csum.c), shared by test_net_rx.c and
+ * icmp.c, udp.c, socket.c, dns_parse.c, dhcp.c, netif.c, lib/inet_csum.c), shared by test_net_rx.c and
  * fuzz_net.c.  Built with mm_host.h force-included (spinlocks become
  * checked flags); the few kernel services the stack calls (time, wait
  * queues, logging, the command line) are stubbed in NET_HOST_IMPL.
@@ -110,6 +110,13 @@ bool waitq_finish(struct waitq *wq, struct waiter *w)
     return true;
 }
 void schedule(void) { net_host_clock += 1000000; }
+struct thread *thread_create(const char *n, void (*fn)(void *), void *a)
+{
+    (void)n; (void)fn; (void)a;
+    return NULL;
+}
+void sleep_ms(uint64_t ms) { net_host_clock += ms * 1000000; }
+uint64_t time_counter(void) { return net_host_clock; }
 void *kmalloc(size_t n) { return malloc(n ? n : 1); }
 void *kzalloc(size_t n) { return calloc(1, n ? n : 1); }
 void kfree(void *p) { free(p); }
