@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT / "system"))
 import linux_guest  # noqa: E402
 import qemu  # noqa: E402
 from netns import GUEST_ADDR, GUEST_IP_ARG, NetNS, have_netns  # noqa: E402
+from test_net import rx_irqs, stats as monitor_stats  # noqa: E402
 
 TARGET_RATIO = 5.0
 
@@ -35,22 +36,6 @@ def percentile(values, p):
     values = sorted(values)
     k = min(len(values) - 1, max(0, int(round(p / 100 * (len(values) - 1)))))
     return values[k]
-
-
-def monitor_stats(run):
-    text = run.command("stats", r"kmon: stats end", timeout=60) or ""
-    out = {}
-    for line in text.split("kmon: stats begin", 1)[-1].splitlines():
-        parts = line.split()
-        if len(parts) == 4 and parts[0] == "irq" and parts[3].isdigit():
-            out["irq:" + parts[2]] = int(parts[3])
-        elif len(parts) == 3 and parts[2].isdigit():
-            out[parts[0] + "." + parts[1]] = int(parts[2])
-    return out
-
-
-def rx_irqs(stats):
-    return sum(v for k, v in stats.items() if k.startswith("irq:") and "rx" in k)
 
 
 def linux_rx_irqs(run):
