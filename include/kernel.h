@@ -65,6 +65,8 @@ typedef int64_t ssize_t;
 #define ENOSYS      38
 #define ENOTEMPTY   39
 #define ELOOP       40
+#define EPROTO      71
+#define EBADMSG     74
 #define ENOTSOCK    88
 #define EDESTADDRREQ 89
 #define EMSGSIZE    90
