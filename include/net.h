@@ -79,6 +79,8 @@ extern struct netif net_if;
 /* RFC 1071 Internet checksum over len bytes, folded, not inverted. */
 uint32_t inet_csum_add(uint32_t sum, const void *data, size_t len);
 uint16_t inet_csum_fold(uint32_t sum);
+uint32_t inet_pseudo_sum(in_addr_t src, in_addr_t dst, uint8_t proto,
+                         uint16_t len);
 static inline uint16_t inet_csum(const void *data, size_t len)
 {
     return inet_csum_fold(inet_csum_add(0, data, len));

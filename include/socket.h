@@ -59,6 +59,8 @@ struct socket {
     int flags;                  /* SOCK_NONBLOCK */
     uint64_t rcv_timeout_ns;    /* 0 = block forever */
     uint64_t snd_timeout_ns;
+    size_t rcvbuf, sndbuf;      /* SO_RCVBUF / SO_SNDBUF, 0 = default;
+                                   TCP reads them at connect/listen */
     const struct proto_ops *ops;
     void *pcb;                  /* protocol control block */
     struct waitq wq;            /* woken on any state change (poll too) */

@@ -3,6 +3,7 @@
 #include "net.h"
 #include "sched.h"
 #include "string.h"
+#include "tcp.h"
 #include "time.h"
 
 #define ICMP_ECHO_REPLY     0
@@ -73,6 +74,9 @@ void icmp_input(struct netif *nif, const struct ipv4_hdr *ip,
     }
     case ICMP_DEST_UNREACH:
         net_stats.icmp_unreach++;
+        /* The quoted datagram follows the 8-byte header (RFC 792). */
+        tcp_icmp_unreach((const struct ipv4_hdr *)((const uint8_t *)data + sizeof(h)),
+                         len - sizeof(h), h.code);
         break;
     default:
         break;

@@ -2,6 +2,7 @@
  * next-hop choice on output.  Fragments are counted and dropped. */
 #include "net.h"
 #include "string.h"
+#include "tcp.h"
 
 #define IP_DEFAULT_TTL  64
 
@@ -59,6 +60,9 @@ void ip_input(struct netif *nif, const void *data, size_t len)
         break;
     case IP_PROTO_UDP:
         udp_input(nif, ip, payload, total - ihl);
+        break;
+    case IP_PROTO_TCP:
+        tcp_input(nif, ip, payload, total - ihl);
         break;
     default:
         net_stats.ip_drop_proto++;

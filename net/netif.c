@@ -6,6 +6,7 @@
 #include "net.h"
 #include "printk.h"
 #include "string.h"
+#include "tcp.h"
 
 struct netif net_if = { .cfg_lock = SPINLOCK_INIT("netif") };
 struct net_stats net_stats;
@@ -85,6 +86,7 @@ void net_init(void)
     net_if.nd = nd;
     nd->rx_handler = eth_input;
     udp_init();
+    tcp_init();
     const char *ns = cmdline_get("nameserver");
     if (ns && !net_parse_addr(ns, &net_if.dns))
         klog("net: cannot parse nameserver=%s, ignored", ns);
@@ -163,4 +165,5 @@ void net_dump(void)
 
     for (size_t i = 0; i < ARRAY_SIZE(c); i++)
         kprintf("net %s %lu\n", c[i].name, (unsigned long)c[i].v);
+    tcp_dump();
 }

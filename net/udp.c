@@ -50,12 +50,7 @@ static uint16_t next_ephemeral = UDP_EPHEMERAL_FIRST;
 static uint16_t udp_csum(in_addr_t src, in_addr_t dst, const void *udp,
                          size_t len)
 {
-    struct {
-        uint32_t src, dst;
-        uint8_t zero, proto;
-        uint16_t len;
-    } __attribute__((packed)) ph = { src, dst, 0, IP_PROTO_UDP, htons((uint16_t)len) };
-    uint32_t sum = inet_csum_add(0, &ph, sizeof(ph));
+    uint32_t sum = inet_pseudo_sum(src, dst, IP_PROTO_UDP, (uint16_t)len);
     return inet_csum_fold(inet_csum_add(sum, udp, len));
 }
 

@@ -16,6 +16,7 @@
 
 #include "net.h"
 #include "sched.h"
+#include "tcp.h"
 
 #define NET_HOST_MAX_TX 64
 
@@ -68,6 +69,7 @@ void net_host_init(void)
     static bool udp_ready;
     if (!udp_ready) {
         udp_init();
+        tcp_init();
         udp_ready = true;
     }
 }
@@ -87,6 +89,7 @@ uint64_t time_ns(void) { return net_host_clock; }
 void klog(const char *fmt, ...) { (void)fmt; }
 void kprintf(const char *fmt, ...) { (void)fmt; }
 const char *cmdline_get(const char *key) { (void)key; return NULL; }
+uint64_t cmdline_get_uint(const char *key, uint64_t def) { (void)key; return def; }
 struct netdev *netdev_get(int i) { return i == 0 ? &net_host_dev : NULL; }
 void wake_up(struct waitq *wq) { (void)wq; }
 void waitq_init(struct waitq *wq) { memset(wq, 0, sizeof(*wq)); }
