@@ -64,8 +64,13 @@ bench-net-irq: setup
 	@$(MAKE) --no-print-directory all
 	@/usr/bin/python3 tests/bench/net_irq.py
 
+bench-net: setup
+	@tools/setup.sh bench
+	@$(MAKE) --no-print-directory all
+	@/usr/bin/python3 tests/bench/net.py
+
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all setup run test clean bench-boot bench-net-irq
+.PHONY: all setup run test clean bench-boot bench-net-irq bench-net
 -include $(OBJS:.o=.d)

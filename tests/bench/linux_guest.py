@@ -6,11 +6,18 @@ busybox-static:arm64 with apt at bench time into build/linux/ (nothing is
 committed), and builds an initramfs whose /init loads the virtio-net modules
 in the order the anchor gives, configures eth0 from the same ip= values as
 our kernel, prints "linux ready" and then answers console commands:
-  irqs      /proc/interrupts between "irqs begin" / "irqs end"
-  poweroff  power off
+  irqs          /proc/interrupts between "irqs begin" / "irqs end"
+  netdev        "netdev rx_packets N tx_packets N" (eth0's statistics)
+  client ARGS   runs /bin/guest_client ARGS (tests/bench/guest_client.c,
+                when prepare() was given one) between "client begin" and
+                "client end <exit status>"
+  poweroff      power off
+The kernel and busybox are fetched once (build/linux/ready); the initramfs
+is rebuilt whenever /init or the client changes.
 """
 
 import glob
+import hashlib
 import os
 import shutil
 import subprocess
@@ -34,6 +41,10 @@ echo "linux ready"
 while read -r cmd; do
   case "$cmd" in
     irqs) echo "irqs begin"; cat /proc/interrupts; echo "irqs end" ;;
+    netdev) echo "netdev rx_packets $(cat /sys/class/net/eth0/statistics/rx_packets)" \
+                 "tx_packets $(cat /sys/class/net/eth0/statistics/tx_packets)" ;;
+    client\ *) set -- $cmd; shift; echo "client begin"; /bin/guest_client "$@";
+              echo "client end $?" ;;
     poweroff) poweroff -f ;;
     "") ;;
     *) echo "unknown command $cmd" ;;
@@ -53,13 +64,15 @@ def _ensure_arm64_apt():
         _run(["apt-get", "update", "-qq"])
 
 
-def prepare(addr="192.0.2.2"):
-    """Returns (kernel Image path, initramfs path, kernel version)."""
+def prepare(addr="192.0.2.2", client=None):
+    """Returns (kernel Image path, initramfs path, kernel version).
+    client: a static arm64 binary to install as /bin/guest_client."""
     LINUX.mkdir(parents=True, exist_ok=True)
     stamp = LINUX / "ready"
-    if stamp.exists():
+    ird = LINUX / "initramfs"
+    if stamp.exists() and (ird / "bin" / "busybox").exists():
         kver = stamp.read_text().strip()
-        return LINUX / "Image", LINUX / "initramfs.cpio", kver
+        return LINUX / "Image", _initramfs(ird, addr, client), kver
     _ensure_arm64_apt()
     deps = _run(["apt-cache", "depends", "linux-image-arm64:arm64"]).stdout
     pkg = next(line.split(":", 1)[1].strip() for line in deps.splitlines()
@@ -76,7 +89,6 @@ def prepare(addr="192.0.2.2"):
     kver = Path(vmlinuz).name[len("vmlinuz-"):]
     shutil.copy(vmlinuz, LINUX / "Image")
 
-    ird = LINUX / "initramfs"
     shutil.rmtree(ird, ignore_errors=True)
     for d in ("bin", "proc", "sys", "dev", "lib/modules"):
         (ird / d).mkdir(parents=True)
@@ -87,17 +99,37 @@ def prepare(addr="192.0.2.2"):
         if not found:
             raise RuntimeError(f"module {m} not in {pkg}")
         shutil.copy(found[0], ird / "lib" / "modules" / f"{m}.ko")
-    init = ird / "init"
-    init.write_text(INIT.format(modules=" ".join(MODULES), addr=addr))
-    init.chmod(0o755)
-    files = subprocess.run("find . | sort", shell=True, cwd=ird, check=True,
-                           capture_output=True).stdout
-    with open(LINUX / "initramfs.cpio", "wb") as out:
-        subprocess.run(["cpio", "-o", "-H", "newc", "--quiet"], cwd=ird,
-                       input=files, stdout=out, check=True)
     shutil.rmtree(root, ignore_errors=True)
     stamp.write_text(kver + "\n")
-    return LINUX / "Image", LINUX / "initramfs.cpio", kver
+    return LINUX / "Image", _initramfs(ird, addr, client), kver
+
+
+def _initramfs(ird, addr, client):
+    """Writes /init (and /bin/guest_client) into ird and packs it into
+    build/linux/initramfs.cpio unless it is already packed that way."""
+    init_text = INIT.format(modules=" ".join(MODULES), addr=addr)
+    client_bytes = Path(client).read_bytes() if client else b""
+    digest = hashlib.sha256(init_text.encode() + b"\0" + client_bytes).hexdigest()
+    cpio = LINUX / "initramfs.cpio"
+    cstamp = LINUX / "initramfs.sha256"
+    if cpio.exists() and cstamp.exists() and cstamp.read_text().strip() == digest:
+        return cpio
+    init = ird / "init"
+    init.write_text(init_text)
+    init.chmod(0o755)
+    dst = ird / "bin" / "guest_client"
+    if client:
+        shutil.copy(client, dst)
+        dst.chmod(0o755)
+    elif dst.exists():
+        dst.unlink()
+    files = subprocess.run("find . | sort", shell=True, cwd=ird, check=True,
+                           capture_output=True).stdout
+    with open(cpio, "wb") as out:
+        subprocess.run(["cpio", "-o", "-H", "newc", "--quiet"], cwd=ird,
+                       input=files, stdout=out, check=True)
+    cstamp.write_text(digest + "\n")
+    return cpio
 
 
 def qemu_args(image, initramfs, cmdline="console=ttyAMA0 quiet"):
@@ -115,3 +147,21 @@ def parse_interrupts(text, match):
             if parts and parts[0].endswith(":") and len(parts) > 1 and parts[1].isdigit():
                 total += int(parts[1])
     return total
+
+
+def parse_netdev(text):
+    """(rx_packets, tx_packets) from the `netdev` answer, or (None, None)."""
+    import re
+    m = re.search(r"netdev rx_packets (\d+) tx_packets (\d+)", text or "")
+    return (int(m.group(1)), int(m.group(2))) if m else (None, None)
+
+
+def client(run, args, timeout=120):
+    """Runs guest_client in the Linux guest: (exit status or None, output)."""
+    import re
+    text = run.command("client " + args, r"client end -?\d+", timeout=timeout)
+    if text is None:
+        return None, ""
+    body = text.split("client begin", 1)[-1]
+    m = re.search(r"client end (-?\d+)", body)
+    return int(m.group(1)), body[:m.start()].strip()

@@ -14,6 +14,7 @@ import pytest
 
 import qemu
 from netns import GUEST_ADDR, GUEST_IP_ARG, HOST_ADDR, NetNS, have_netns, parse_ping
+from peers import PeerError, Peers
 
 pytestmark = pytest.mark.skipif(not have_netns(),
                                 reason="needs root for network namespaces")
@@ -22,17 +23,12 @@ ENOENT, EIO, ETIMEDOUT = 2, 5, 110
 
 
 def start_dnsmasq(ns, tmp_path):
-    p = ns.popen(["/usr/sbin/dnsmasq", "--keep-in-foreground", "--no-resolv",
-                  "--no-hosts", "--conf-file=/dev/null", f"--interface={ns.tap}",
-                  "--bind-interfaces", f"--listen-address={HOST_ADDR}",
-                  "--host-record=files.test,192.0.2.1",
-                  "--cname=alias.test,files.test", "--local=/test/",
-                  f"--pid-file={tmp_path}/dnsmasq.pid", "--log-facility=-"],
-                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    time.sleep(0.5)
-    if p.poll() is not None:
-        pytest.fail("dnsmasq did not start:\n" + p.stdout.read().decode())
-    return p
+    """dnsmasq with files.test, the alias.test CNAME and --local=/test/
+    (tests/system/peers.py); fails the test if it does not start."""
+    try:
+        return Peers(ns, tmp_path, http=False, echo=False).start().procs["dnsmasq"]
+    except PeerError as e:
+        pytest.fail(str(e))
 
 
 def boot(ns, name, extra):
