@@ -13,6 +13,9 @@
  * answer after the retries), -EINVAL (bad name), -EIO (malformed or
  * failed answer). */
 int dns_resolve(const char *name, in_addr_t *addr);
+/* The same, always asking the server (the cache is not consulted, but the
+ * answer is stored); for measuring lookups. */
+int dns_resolve_nocache(const char *name, in_addr_t *addr);
 
 /* Parses a response to query `id` for `name`: follows CNAMEs within the
  * answer section.  Returns 0 with *addr and *ttl, or -ENOENT / -EIO. */

@@ -3,12 +3,38 @@
  * commands and parses the answers).  The UART receive interrupt only
  * queues bytes and wakes the monitor thread.
  *
- * Commands:
+ * Commands (lines up to KMON_LINE_MAX characters; each network command
+ * answers with exactly one line, errors included; -E is a negative Linux
+ * errno, times are microseconds):
  *   stats      interrupt counters, network counters, tick and heartbeat
  *   threads    the thread list
  *   poweroff   orderly power-off (status 0)
  *   resolve N  look N up with the DNS resolver: "resolve N a.b.c.d" or
- *              "resolve N error -E" 
+ *              "resolve N error -E"
+ *   wget URL   HTTP GET of http://host[:port]/path, body streamed into
+ *              SHA-256: "wget URL status S bytes N sha256 HEX us T" or
+ *              "wget URL error -E"
+ *   wgetbench URL COUNT
+ *              COUNT sequential GETs (a new connection each, body
+ *              discarded, status not checked): "wgetbench URL n COUNT
+ *              mean_us M median_us MD bytes N" (N: body of the last) or
+ *              "wgetbench URL error -E"
+ *   tcpecho A.B.C.D PORT BYTES
+ *              connect, send BYTES of a pattern (byte i = (i * 2654435761
+ *              mod 2^32) >> 24) while reading the echo, SHUT_WR, read to
+ *              EOF, compare: "tcpecho ok bytes N us T" (connect to EOF),
+ *              "tcpecho mismatch at OFFSET" (also a short or long echo) or
+ *              "tcpecho error -E"
+ *   tcplisten PORT
+ *              echo server thread on PORT (backlog 4, one connection at a
+ *              time, forever): "tcplisten PORT ok" or "tcplisten PORT
+ *              error -E"; later, per connection, "tcplisten PORT served N"
+ *              or "tcplisten PORT served N error -E"
+ *   resolvebench NAME COUNT
+ *              COUNT lookups that skip the resolver's cache:
+ *              "resolvebench NAME n COUNT mean_us M median_us MD" or
+ *              "resolvebench NAME error -E"
+ * A command with the wrong number of words prints "kmon: usage: ...".
  *
  * Output of `stats` is bracketed by "kmon: stats begin" / "kmon: stats end"
  * and uses one "key value" item per line so scripts can parse it. */
@@ -16,6 +42,7 @@
 #include "dns.h"
 #include "irq.h"
 #include "kmon.h"
+#include "kmon_net.h"
 #include "net.h"
 #include "netdev.h"
 #include "panic.h"
@@ -24,7 +51,6 @@
 #include "string.h"
 #include "time.h"
 
-#define KMON_LINE_MAX   80
 #define KMON_RXBUF      256
 
 /* rx_lock protects the receive ring; taken in the UART IRQ handler and
@@ -121,6 +147,20 @@ static void kmon_resolve(const char *name)
             (h >> 8) & 255, h & 255);
 }
 
+/* True if the line's first word is cmd. */
+static bool kmon_word(const char *line, const char *cmd)
+{
+    size_t n = strlen(cmd);
+    return strncmp(line, cmd, n) == 0 && (line[n] == ' ' || line[n] == 0);
+}
+
+/* The arguments after the command word ("" if none). */
+static const char *kmon_args(const char *line)
+{
+    const char *sp = strchr(line, ' ');
+    return sp ? sp + 1 : "";
+}
+
 static void kmon_exec(const char *line)
 {
     if (strcmp(line, "stats") == 0)
@@ -129,11 +169,22 @@ static void kmon_exec(const char *line)
         sched_dump();
     else if (strcmp(line, "poweroff") == 0)
         kernel_poweroff(0);
-    else if (strncmp(line, "resolve ", 8) == 0)
-        kmon_resolve(line + 8);
+    else if (kmon_word(line, "resolve"))
+        kmon_resolve(kmon_args(line));
+    else if (kmon_word(line, "wget"))
+        kmon_wget(kmon_args(line));
+    else if (kmon_word(line, "wgetbench"))
+        kmon_wgetbench(kmon_args(line));
+    else if (kmon_word(line, "tcpecho"))
+        kmon_tcpecho(kmon_args(line));
+    else if (kmon_word(line, "tcplisten"))
+        kmon_tcplisten(kmon_args(line));
+    else if (kmon_word(line, "resolvebench"))
+        kmon_resolvebench(kmon_args(line));
     else if (*line)
         kprintf("kmon: unknown command '%s' (stats, threads, poweroff, "
-                "resolve)\n", line);
+                "resolve, wget, wgetbench, tcpecho, tcplisten, "
+                "resolvebench)\n", line);
 }
 
 static void kmon_thread(void *arg)
