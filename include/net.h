@@ -93,7 +93,9 @@ bool net_parse_addr(const char *s, in_addr_t *out);
 void net_dump(void);
 
 /* Layers (receive path runs in the NET_RX bottom half). */
-void eth_input(struct netdev *nd, const void *frame, size_t len);
+/* rx_flags: NETDEV_RX_* from the driver, passed up to the transports. */
+void eth_input(struct netdev *nd, const void *frame, size_t len,
+               unsigned rx_flags);
 int eth_output(struct netdev *nd, const uint8_t dst[ETH_ALEN], uint16_t type,
                const void *payload, size_t len);
 void arp_input(struct netif *nif, const void *pkt, size_t len);
@@ -104,13 +106,14 @@ int arp_output(struct netif *nif, in_addr_t next_hop, const void *pkt,
 bool arp_lookup(in_addr_t ip, uint8_t mac[ETH_ALEN]);
 void arp_announce(struct netif *nif);
 void arp_tick(void);
-void ip_input(struct netif *nif, const void *pkt, size_t len);
+void ip_input(struct netif *nif, const void *pkt, size_t len,
+              unsigned rx_flags);
 int ip_output(struct netif *nif, in_addr_t dst, uint8_t proto,
               const void *payload, size_t len);
 void icmp_input(struct netif *nif, const struct ipv4_hdr *ip,
                 const void *data, size_t len);
 void udp_input(struct netif *nif, const struct ipv4_hdr *ip,
-               const void *data, size_t len);
+               const void *data, size_t len, unsigned rx_flags);
 void udp_init(void);
 /* Sends one echo request and waits for its reply; returns the round-trip
  * time in ns, or -ETIMEDOUT. */

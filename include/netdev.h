@@ -34,8 +34,10 @@ struct netdev {
     /* Queue one frame for transmission (copied); 0 or -EAGAIN when full,
      * -EINVAL for a bad length.  Callable from thread and softirq context. */
     int (*xmit)(struct netdev *nd, const void *frame, size_t len);
-    /* Set by the stack; called from the receive bottom half. */
-    void (*rx_handler)(struct netdev *nd, const void *frame, size_t len);
+    /* Set by the stack; called from the receive bottom half.  flags:
+     * NETDEV_RX_* facts the device established about the frame. */
+    void (*rx_handler)(struct netdev *nd, const void *frame, size_t len,
+                       unsigned flags);
     /* Prints driver counters (per-vector interrupts, mode...). */
     void (*dump)(struct netdev *nd);
     void *priv;
@@ -44,8 +46,14 @@ struct netdev {
 
 void netdev_register(struct netdev *nd);
 struct netdev *netdev_get(int index);   /* NULL past the last */
+/* The device checked the transport checksum, or the host handed over a
+ * frame whose checksum was never computed (virtio NEEDS_CSUM): either way
+ * there is nothing left to verify. */
+#define NETDEV_RX_CSUM_OK   0x1
+
 /* Drivers call this for each good received frame. */
-void netdev_rx(struct netdev *nd, const void *frame, size_t len);
+void netdev_rx(struct netdev *nd, const void *frame, size_t len,
+               unsigned flags);
 void netdev_dump(struct netdev *nd);
 
 #endif

@@ -32,7 +32,7 @@ extern struct tcp_stats tcp_stats;
 
 void tcp_init(void);
 void tcp_input(struct netif *nif, const struct ipv4_hdr *ip, const void *seg,
-               size_t len);
+               size_t len, unsigned rx_flags);
 /* An ICMP destination-unreachable quoting one of our segments (RFC 1122
  * §4.2.3.9): aborts a connection still in SYN-SENT. */
 void tcp_icmp_unreach(const struct ipv4_hdr *quoted, size_t len, uint8_t code);

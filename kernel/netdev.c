@@ -48,17 +48,18 @@ struct netdev *netdev_get(int index)
 
 /* Context: the driver's receive bottom half.  The frame is only borrowed:
  * the handler copies what it keeps before returning. */
-void netdev_rx(struct netdev *nd, const void *frame, size_t len)
+void netdev_rx(struct netdev *nd, const void *frame, size_t len,
+               unsigned flags)
 {
     nd->stats.rx_packets++;
     nd->stats.rx_bytes += len;
-    void (*handler)(struct netdev *, const void *, size_t) =
+    void (*handler)(struct netdev *, const void *, size_t, unsigned) =
         READ_ONCE(nd->rx_handler);
     if (!handler) {
         nd->stats.rx_drop_nohandler++;
         return;
     }
-    handler(nd, frame, len);
+    handler(nd, frame, len, flags);
 }
 
 void netdev_dump(struct netdev *nd)

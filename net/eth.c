@@ -4,7 +4,8 @@
 
 static const uint8_t eth_broadcast[ETH_ALEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
-void eth_input(struct netdev *nd, const void *frame, size_t len)
+void eth_input(struct netdev *nd, const void *frame, size_t len,
+               unsigned rx_flags)
 {
     const struct eth_hdr *eh = frame;
 
@@ -24,7 +25,7 @@ void eth_input(struct netdev *nd, const void *frame, size_t len)
         arp_input(&net_if, payload, plen);
         break;
     case ETH_P_IP:
-        ip_input(&net_if, payload, plen);
+        ip_input(&net_if, payload, plen, rx_flags);
         break;
     default:
         net_stats.eth_drop_type++;

@@ -6,7 +6,8 @@
 
 #define IP_DEFAULT_TTL  64
 
-void ip_input(struct netif *nif, const void *data, size_t len)
+void ip_input(struct netif *nif, const void *data, size_t len,
+              unsigned rx_flags)
 {
     const struct ipv4_hdr *ip = data;
 
@@ -59,10 +60,10 @@ void ip_input(struct netif *nif, const void *data, size_t len)
         icmp_input(nif, ip, payload, total - ihl);
         break;
     case IP_PROTO_UDP:
-        udp_input(nif, ip, payload, total - ihl);
+        udp_input(nif, ip, payload, total - ihl, rx_flags);
         break;
     case IP_PROTO_TCP:
-        tcp_input(nif, ip, payload, total - ihl);
+        tcp_input(nif, ip, payload, total - ihl, rx_flags);
         break;
     default:
         net_stats.ip_drop_proto++;

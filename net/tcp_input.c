@@ -446,8 +446,10 @@ static void text_input(struct tcp_pcb *pcb, uint32_t seq, const uint8_t *data,
         if (had_ooo) {
             tcp_send_ack(pcb);          /* RFC 5681 §4.2: hole filled */
         } else if (len) {
-            /* RFC 9293 §3.8.6.3: at least every second full segment. */
-            if (len >= pcb->mss && ++pcb->unacked_segs >= 2) {
+            /* RFC 9293 §3.8.6.3: at least every second full segment (a
+             * segment the NIC coalesced counts as the ones it holds). */
+            pcb->unacked_segs += len / pcb->mss;
+            if (pcb->unacked_segs >= 2) {
                 tcp_send_ack(pcb);
             } else if (!pcb->dack_at) {
                 tcp_stats.delayed_acks++;
@@ -630,7 +632,7 @@ static void synchronized_input(struct tcp_pcb *pcb, const struct ipv4_hdr *ip,
 }
 
 void tcp_input(struct netif *nif, const struct ipv4_hdr *ip, const void *data,
-               size_t len)
+               size_t len, unsigned rx_flags)
 {
     struct tcp_hdr th;
     struct tcp_seg seg = { 0 };
@@ -651,7 +653,8 @@ void tcp_input(struct netif *nif, const struct ipv4_hdr *ip, const void *data,
         tcp_stats.drop_addr++;
         return;
     }
-    if (tcp_csum(ip->src, ip->dst, data, len) != 0xffff) {
+    if (!(rx_flags & NETDEV_RX_CSUM_OK) &&
+        tcp_csum(ip->src, ip->dst, data, len) != 0xffff) {
         tcp_stats.drop_csum++;
         return;
     }

@@ -67,7 +67,7 @@ static struct udp_pcb *pcb_by_port(uint16_t port)
 }
 
 void udp_input(struct netif *nif, const struct ipv4_hdr *ip, const void *data,
-               size_t len)
+               size_t len, unsigned rx_flags)
 {
     struct udp_hdr h;
 
@@ -82,7 +82,8 @@ void udp_input(struct netif *nif, const struct ipv4_hdr *ip, const void *data,
         udp_stats.drop_len++;
         return;
     }
-    if (h.csum && udp_csum(ip->src, ip->dst, data, ulen) != 0xffff) {
+    if (h.csum && !(rx_flags & NETDEV_RX_CSUM_OK) &&
+        udp_csum(ip->src, ip->dst, data, ulen) != 0xffff) {
         udp_stats.drop_csum++;
         return;
     }

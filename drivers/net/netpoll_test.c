@@ -144,7 +144,8 @@ KTEST(netpoll, disable_refuses_claims)
 }
 
 static int handled;
-static void count_handler(struct netdev *nd, const void *frame, size_t len)
+static void count_handler(struct netdev *nd, const void *frame, size_t len,
+                          unsigned flags)
 {
     handled++;
 }
@@ -154,11 +155,11 @@ KTEST(netdev, rx_counters)
     static struct netdev nd;
     uint8_t frame[60] = { 0 };
     memset(&nd, 0, sizeof(nd));
-    netdev_rx(&nd, frame, sizeof(frame));
+    netdev_rx(&nd, frame, sizeof(frame), 0);
     KT_EXPECT(t, nd.stats.rx_drop_nohandler == 1, "no handler: not counted");
     nd.rx_handler = count_handler;
     handled = 0;
-    netdev_rx(&nd, frame, sizeof(frame));
+    netdev_rx(&nd, frame, sizeof(frame), 0);
     KT_EXPECT(t, handled == 1, "handler called %d times", handled);
     KT_EXPECT(t, nd.stats.rx_packets == 2 && nd.stats.rx_bytes == 120,
               "rx %lu packets %lu bytes", (unsigned long)nd.stats.rx_packets,

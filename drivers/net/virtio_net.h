@@ -11,7 +11,7 @@
 #include "spinlock.h"
 #include "virtio_pci.h"
 
-/* §5.1.3 Feature bits (only those we name; we negotiate no offloads). */
+/* §5.1.3 Feature bits (only those we name). */
 #define VIRTIO_NET_F_CSUM           0
 #define VIRTIO_NET_F_GUEST_CSUM     1
 #define VIRTIO_NET_F_MTU            3
@@ -30,7 +30,9 @@
 #define VIRTIO_NET_S_ANNOUNCE       2
 
 /* §5.1.6 struct virtio_net_hdr: with VIRTIO_F_VERSION_1 it always has
- * num_buffers, so it is 12 bytes.  We never set or read offload fields. */
+ * num_buffers, so it is 12 bytes.  Little-endian, like the CPU.  We send
+ * it zeroed (no transmit offloads); on receive, flags and num_buffers
+ * matter once the offloads below are negotiated. */
 struct virtio_net_hdr {
     uint8_t flags;
     uint8_t gso_type;
@@ -43,6 +45,12 @@ struct virtio_net_hdr {
 _Static_assert(sizeof(struct virtio_net_hdr) == 12, "virtio_net_hdr");
 
 #define VNET_HDR_LEN        sizeof(struct virtio_net_hdr)
+#define VIRTIO_NET_HDR_F_NEEDS_CSUM 1   /* §5.1.6.4: checksum left partial */
+#define VIRTIO_NET_HDR_F_DATA_VALID 2   /* checksum already verified */
+#define VIRTIO_NET_HDR_GSO_NONE     0
+/* With GUEST_TSO4 a received "frame" is a TCP segment of up to an IPv4
+ * datagram's 64 KiB (§5.1.6.4.1: the device coalesced the wire's). */
+#define VNET_MAX_GSO_FRAME  (ETH_HLEN + 65535)
 /* One buffer holds the header and a whole frame (§5.1.6.3.1 asks for at
  * least 1526 bytes without MRG_RXBUF/GSO); two fit in a page. */
 #define VNET_BUF_SIZE       2048
@@ -77,6 +85,10 @@ struct vnet_counters {
     uint64_t tx_races;          /* delayed re-arm found completions */
     uint64_t poll_ticks;        /* poll mode timer rounds */
     uint64_t link_changes;
+    uint64_t rx_merged;         /* packets spanning several buffers */
+    uint64_t rx_gso;            /* coalesced segments (gso_type != NONE) */
+    uint64_t rx_csum_ok;        /* checksum vouched for by the device */
+    uint64_t rx_drop_merge;     /* num_buffers the ring could not supply */
 };
 
 struct vnet {
@@ -105,6 +117,10 @@ struct vnet {
     struct vnet_buf *rx_free;
     unsigned rx_fail_inject;    /* tests: fail this many refills */
     volatile bool refill_pending;
+    /* Receive offloads negotiated (net.offload=0 turns them off): checksum,
+     * TSO4 receive, mergeable buffers.  rx_big gathers a merged packet. */
+    bool rx_csum, rx_gso, rx_mrg;
+    uint8_t *rx_big;
 
     /* Transmit side.  tx_lock protects txq, tx_free and the tx counters in
      * nd.stats; taken from thread context (xmit), softirq (xmit from the

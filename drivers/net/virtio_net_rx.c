@@ -8,6 +8,7 @@
 #include "virtio_net.h"
 #include "mm.h"
 #include "printk.h"
+#include "string.h"
 
 int vnet_rx_alloc(struct vnet *vn)
 {
@@ -118,11 +119,65 @@ void vnet_rx_frame(struct vnet *vn, const uint8_t *buf, uint32_t len)
         return;
     }
     uint32_t flen = len - (uint32_t)VNET_HDR_LEN;
-    if (flen > ETH_MAX_FRAME || len > VNET_BUF_SIZE) {
+    uint32_t max = vn->rx_gso ? VNET_MAX_GSO_FRAME : ETH_MAX_FRAME;
+    if (flen > max || (!vn->rx_mrg && len > VNET_BUF_SIZE)) {
         vn->nd.stats.rx_drop_long++;
         return;
     }
-    netdev_rx(&vn->nd, buf + VNET_HDR_LEN, flen);
+    const struct virtio_net_hdr *h = (const struct virtio_net_hdr *)buf;
+    unsigned flags = 0;
+    /* §5.1.6.4: both flags mean there is no checksum left to verify (with
+     * NEEDS_CSUM the field holds only the pseudo-header sum, so checking
+     * it would wrongly fail).  Only believed if we asked for GUEST_CSUM. */
+    if (vn->rx_csum &&
+        (h->flags & (VIRTIO_NET_HDR_F_NEEDS_CSUM | VIRTIO_NET_HDR_F_DATA_VALID))) {
+        flags |= NETDEV_RX_CSUM_OK;
+        vn->c.rx_csum_ok++;
+    }
+    if (h->gso_type != VIRTIO_NET_HDR_GSO_NONE)
+        vn->c.rx_gso++;
+    netdev_rx(&vn->nd, buf + VNET_HDR_LEN, flen, flags);
+}
+
+/* §5.1.6.4.2: with MRG_RXBUF a packet spans num_buffers used buffers,
+ * which the device returns in order; the first one is `first`.  They are
+ * gathered into rx_big (one copy; the stack copies again only what it
+ * keeps).  A count the ring cannot supply, or a total past the largest
+ * packet, is a broken device: counted, and the buffers go back. */
+static void rx_merged(struct vnet *vn, struct vnet_buf *first, uint32_t len,
+                      unsigned nbufs)
+{
+    const uint32_t cap = VNET_HDR_LEN + VNET_MAX_GSO_FRAME;
+    uint32_t total = 0;
+    bool ok = len <= cap;
+
+    vn->c.rx_merged++;
+    if (ok) {
+        memcpy(vn->rx_big, first->va, len);
+        total = len;
+    }
+    rx_buf_put(vn, first);
+    for (unsigned i = 1; i < nbufs; i++) {
+        uint32_t l;
+        struct vnet_buf *b = vq_get_buf(vn->rxq, &l);
+        if (!b) {
+            ok = false;
+            break;
+        }
+        if (ok && l <= VNET_BUF_SIZE && total + l <= cap) {
+            memcpy(vn->rx_big + total, b->va, l);
+            total += l;
+        } else {
+            ok = false;
+        }
+        rx_buf_put(vn, b);
+    }
+    if (!ok) {
+        vn->c.rx_drop_merge++;
+        vn->nd.stats.rx_drop_long++;
+        return;
+    }
+    vnet_rx_frame(vn, vn->rx_big, total);
 }
 
 int vnet_rx_poll(struct netpoll *np, int budget)
@@ -141,8 +196,15 @@ int vnet_rx_poll(struct netpoll *np, int budget)
         struct vnet_buf *b = vq_get_buf(vn->rxq, &len);
         if (!b)
             break;
-        vnet_rx_frame(vn, b->va, len);
-        rx_buf_put(vn, b);  /* the stack copied what it keeps */
+        unsigned nbufs = 1;
+        if (vn->rx_mrg && len >= VNET_HDR_LEN)
+            nbufs = ((const struct virtio_net_hdr *)b->va)->num_buffers;
+        if (nbufs > 1) {
+            rx_merged(vn, b, len, nbufs);
+        } else {
+            vnet_rx_frame(vn, b->va, len);
+            rx_buf_put(vn, b);  /* the stack copied what it keeps */
+        }
         done++;
     }
     /* Step 6: keep the ring full ("refilled as consumed"). */

@@ -205,7 +205,8 @@ KTEST_DEV(virtio_net, rx_bad_lengths)
 
     netpoll_disable(&vn->rx_np);
     /* The stack's handler expects the bottom half: keep it out of this. */
-    void (*handler)(struct netdev *, const void *, size_t) = vn->nd.rx_handler;
+    void (*handler)(struct netdev *, const void *, size_t, unsigned) =
+        vn->nd.rx_handler;
     WRITE_ONCE(vn->nd.rx_handler, NULL);
     struct netdev_stats s0 = vn->nd.stats;
     vnet_rx_frame(vn, buf, 0);

@@ -80,7 +80,7 @@ void net_host_input(const uint8_t *frame, size_t len)
     uint8_t *copy = malloc(len ? len : 1);
     memcpy(copy, frame, len);
     net_host_clock += 1000000;      /* 1 ms per frame */
-    eth_input(&net_host_dev, copy, len);
+    eth_input(&net_host_dev, copy, len, 0);
     free(copy);
 }
 
