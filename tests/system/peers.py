@@ -381,6 +381,7 @@ class FaultNetNS(NetNS):
         self.wire = self.name + "-w"
         self.guest_tap = self.tap if self.use_netem else "qtap0"
         self.relay_log = None
+        self.relay = None
 
     def __enter__(self):
         super().__enter__()
@@ -396,13 +397,13 @@ class FaultNetNS(NetNS):
             LOGS.mkdir(parents=True, exist_ok=True)
             self.relay_log = LOGS / f"impair-{self.name}.log"
             with open(self.relay_log, "wb") as log:
-                self.popen([PYTHON, "-u", str(IMPAIR), "--host-tap", self.tap,
+                self.relay = self.popen([PYTHON, "-u", str(IMPAIR), "--host-tap", self.tap,
                             "--wire-ns", self.wire, "--guest-if", self.guest_tap,
                             "--seed", str(self.seed), *netem_args(self.spec)],
                            stdout=log, stderr=subprocess.STDOUT)
             end = time.monotonic() + 10
             while b"impair: to_guest" not in self.relay_log.read_bytes():
-                if time.monotonic() > end or self.procs[-1].poll() is not None:
+                if time.monotonic() > end or self.relay.poll() is not None:
                     raise PeerError("impair.py did not start\n" + self.relay_text())
                 time.sleep(0.05)
         except BaseException:
@@ -422,6 +423,15 @@ class FaultNetNS(NetNS):
         (netem: None)."""
         if self.use_netem or not self.relay_log:
             return None
+        relay = self.relay
+        def count():
+            return self.relay_log.read_text().count("impair: to_guest")
+        n0 = count()
+        if relay.poll() is None:
+            relay.send_signal(signal.SIGUSR1)     # fresh counters, now
+            end = time.monotonic() + 3
+            while count() == n0 and time.monotonic() < end:
+                time.sleep(0.05)
         lines = [l for l in self.relay_log.read_text().splitlines()
                  if l.startswith("impair: to_guest")]
         if not lines:

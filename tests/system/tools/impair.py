@@ -18,7 +18,7 @@ QEMU sends arrive on guest-if and are written to tap0 (impaired too with
 netem semantics: loss P drops P% of frames; duplicate P sends P% twice;
 delay D reorder R sends R% of frames at once and holds the others D ms (so
 they are overtaken).  Decisions come from a seeded PRNG.  Prints a counters
-line every second and exits by itself after --max-seconds.
+line every second and on SIGUSR1, and exits by itself after --max-seconds.
 """
 
 import argparse
@@ -28,6 +28,7 @@ import heapq
 import os
 import random
 import select
+import signal
 import socket
 import struct
 import time
@@ -121,6 +122,13 @@ def main():
           f"loss {args.loss}% duplicate {args.duplicate}% delay {args.delay_ms} ms "
           f"reorder {args.reorder}% both={args.both} seed {args.seed}", flush=True)
 
+    def report(*_):
+        print("impair: to_guest " + " ".join(f"{k} {v}" for k, v in to_guest.n.items())
+              + " to_host " + " ".join(f"{k} {v}" for k, v in to_host.n.items()),
+              flush=True)
+
+    signal.signal(signal.SIGUSR1, report)     # counters now, on demand
+
     def emit(is_to_guest, frame):
         try:
             if is_to_guest:
@@ -141,9 +149,7 @@ def main():
             _, _, d, frame = heapq.heappop(queue)
             emit(d, frame)
         if now >= next_report:
-            print("impair: to_guest " + " ".join(f"{k} {v}" for k, v in to_guest.n.items())
-                  + " to_host " + " ".join(f"{k} {v}" for k, v in to_host.n.items()),
-                  flush=True)
+            report()
             next_report = now + 1.0
         wait = 0.5 if not queue else max(0.0, queue[0][0] - now)
         r, _, _ = select.select([tap, pk], [], [], min(wait, 0.5))
