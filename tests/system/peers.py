@@ -72,7 +72,7 @@ def _generate(name, size):
     return random.Random("peers/" + name).randbytes(size)
 
 
-def test_files():
+def data_files():
     """{name: TestFile}, generating build/peers/<name> (and SHA256SUMS) once;
     files of the wrong size or checksum are made again."""
     FILES_DIR.mkdir(parents=True, exist_ok=True)
@@ -259,7 +259,7 @@ class Peers:
         raise PeerError("dnsmasq did not say it started\n" + self.log_text("dnsmasq"))
 
     def start_http(self):
-        self.files = test_files()
+        self.files = data_files()
         www = self.workdir / "www"
         www.mkdir(exist_ok=True)
         for f in self.files.values():
@@ -373,8 +373,11 @@ class FaultNetNS(NetNS):
     the host namespace (self.name, ns.run, ns.popen) and QEMU is started
     with ns.wrap_qemu(cmd) and ns.qemu_nic_args()."""
 
-    def __init__(self, spec, seed=1, use_netem=None):
+    def __init__(self, spec, seed=1, use_netem=None, trace=None):
         super().__init__()
+        # Relay only: a file for one line per TCP frame (True: build/logs/
+        # impair-<namespace>.trace).
+        self.trace = LOGS / f"impair-{self.name}.trace" if trace is True else trace
         self.spec = tuple(spec)
         self.seed = seed
         self.use_netem = have_netem() if use_netem is None else use_netem
@@ -399,7 +402,8 @@ class FaultNetNS(NetNS):
             with open(self.relay_log, "wb") as log:
                 self.relay = self.popen([PYTHON, "-u", str(IMPAIR), "--host-tap", self.tap,
                             "--wire-ns", self.wire, "--guest-if", self.guest_tap,
-                            "--seed", str(self.seed), *netem_args(self.spec)],
+                            "--seed", str(self.seed), *netem_args(self.spec),
+                            *(["--trace", str(self.trace)] if self.trace else [])],
                            stdout=log, stderr=subprocess.STDOUT)
             end = time.monotonic() + 10
             while b"impair: to_guest" not in self.relay_log.read_bytes():
@@ -461,6 +465,8 @@ class FaultNetNS(NetNS):
             self.tap = saved
 
     def close(self):
+        if self.relay is not None and self.relay.poll() is None:
+            self.relay_counts()         # final counters, trace flushed
         super().close()
         if not self.use_netem:
             pids = subprocess.run(["ip", "netns", "pids", self.wire],

@@ -22,7 +22,7 @@ import qemu
 from netns import GUEST_ADDR, GUEST_IP_ARG, HOST_ADDR, NetNS, have_netns, parse_ping
 from peers import (ECHO_PORT, NETEM_ALL, NETEM_DUPLICATE, NETEM_LOSS,
                    NETEM_REORDER, FaultNetNS, HardTimeout, PeerError, Peers,
-                   exchange, test_files, wrap_qemu)
+                   exchange, data_files, wrap_qemu)
 
 pytestmark = pytest.mark.skipif(not have_netns(),
                                 reason="needs root for network namespaces")
@@ -84,7 +84,9 @@ def describe(run, what=None, peers=None, ns=None, counters=True):
     if peers is not None:
         text += "\n" + peers.describe()
     if ns is not None and hasattr(ns, "relay_text"):
-        text += "\n--- fault injection ---\n" + ns.relay_text()
+        text += "\n--- fault injection ---\n" + ns.relay_text(2)
+        if getattr(ns, "trace", None):
+            text += f"\nper-frame trace: {ns.trace}"
     return text
 
 
@@ -300,8 +302,8 @@ FAULTS = {
 
 @pytest.mark.parametrize("fault", list(FAULTS))
 def test_16m_survives_faults(fault, tmp_path):
-    f = test_files()["16m.bin"]
-    with FaultNetNS(FAULTS[fault]) as ns:
+    f = data_files()["16m.bin"]
+    with FaultNetNS(FAULTS[fault], trace=True) as ns:
         try:
             peers = Peers(ns, tmp_path).start()
         except PeerError as e:

@@ -102,7 +102,25 @@ def main():
                     help="impair guest -> host as well")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--max-seconds", type=float, default=1800)
+    ap.add_argument("--trace", help="write one line per TCP frame to this file")
     args = ap.parse_args()
+    trace = open(args.trace, "w", buffering=1 << 16) if args.trace else None
+    t_start = time.monotonic()
+
+    def log_frame(direction, frame, verdict):
+        if len(frame) < 34 or frame[12:14] != b"\x08\x00" or frame[23] != 6:
+            return
+        ihl = (frame[14] & 15) * 4
+        tot = int.from_bytes(frame[16:18], "big")
+        t = frame[14 + ihl:]
+        if len(t) < 20:
+            return
+        sport, dport, seq, ack = struct.unpack("!HHII", t[:12])
+        doff, flags, win = (t[12] >> 4) * 4, t[13], int.from_bytes(t[14:16], "big")
+        names = "".join(c for c, bit in zip("FSRPAU", (1, 2, 4, 8, 16, 32)) if flags & bit)
+        trace.write(f"{time.monotonic() - t_start:.6f} {direction} {verdict} "
+                    f"{sport}>{dport} {names} seq {seq} ack {ack} win {win} "
+                    f"len {tot - ihl - doff}\n")
 
     tap = open_tap(args.host_tap)
     setns(f"/run/netns/{args.wire_ns}")
@@ -123,6 +141,8 @@ def main():
           f"reorder {args.reorder}% both={args.both} seed {args.seed}", flush=True)
 
     def report(*_):
+        if trace:
+            trace.flush()
         print("impair: to_guest " + " ".join(f"{k} {v}" for k, v in to_guest.n.items())
               + " to_host " + " ".join(f"{k} {v}" for k, v in to_host.n.items()),
               flush=True)
@@ -145,6 +165,8 @@ def main():
         if now > end:
             print("impair: max-seconds reached, exiting", flush=True)
             break
+        if trace and now >= next_report:
+            trace.flush()
         while queue and queue[0][0] <= now:
             _, _, d, frame = heapq.heappop(queue)
             emit(d, frame)
@@ -160,7 +182,11 @@ def main():
                     frame = os.read(tap, 65536)
                 except BlockingIOError:
                     break
-                for t in to_guest.plan(now):
+                plan = to_guest.plan(now)
+                if trace:
+                    log_frame("to_guest", frame, "lost" if not plan else
+                              "x%d" % len(plan) + ("" if plan[0] <= now else "-delayed"))
+                for t in plan:
                     if t <= now:
                         emit(True, frame)
                     else:
@@ -174,7 +200,11 @@ def main():
                     break
                 if addr[2] == PACKET_OUTGOING:
                     continue        # our own sends, seen by the socket
-                for t in to_host.plan(now):
+                plan = to_host.plan(now)
+                if trace:
+                    log_frame("to_host", frame, "lost" if not plan else
+                              "x%d" % len(plan) + ("" if plan[0] <= now else "-delayed"))
+                for t in plan:
                     if t <= now:
                         emit(False, frame)
                     else:
