@@ -68,14 +68,19 @@ void pl011_init(void)
 }
 
 /* Receive interrupt: drain the FIFO into the monitor, which runs in its
- * own thread. */
+ * own thread.  Clear first, then drain: a byte landing between the last
+ * read and a later clear would have its interrupt wiped while it sits in
+ * the FIFO, and QEMU's PL011 only raises RX again when the FIFO goes from
+ * empty to non-empty, so console input would stop for good.  In this
+ * order a byte that arrives during the drain is read by it (at worst one
+ * spurious interrupt finds the FIFO empty). */
 static void pl011_irq(unsigned irq, void *ctx)
 {
     int c;
 
+    mmio_write32(uart_base + UART_ICR, UART_INT_RX | UART_INT_RT);
     while ((c = pl011_getc()) >= 0)
         kmon_rx_byte((char)c);
-    mmio_write32(uart_base + UART_ICR, UART_INT_RX | UART_INT_RT);
     kmon_rx_done();
 }
 
