@@ -59,33 +59,46 @@ static inline void store_be32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)v;
 }
 
-/* §6.2.2 steps 1-4 for one 512-bit block.  The message schedule is kept
- * as a 16-word ring (W[t] only depends on the previous 16 words). */
+/* One round of §6.2.2 step 3, with the working variables renamed instead
+ * of shifted (the caller rotates the argument order each round). */
+#define SHA256_ROUND(a, b, c, d, e, f, g, h, kt, wt)                       \
+    do {                                                                   \
+        uint32_t t1 = (h) + BSIG1(e) + CH(e, f, g) + (kt) + (wt);          \
+        (d) += t1;                                                         \
+        (h) = t1 + BSIG0(a) + MAJ(a, b, c);                                \
+    } while (0)
+
+/* (6.2.2 step 1) W[t] for t >= 16, in a 16-word ring: W[t] only depends
+ * on the previous 16 words. */
+#define SHA256_W(w, t)                                                     \
+    ((w)[(t) & 15] += SSIG1((w)[((t) - 2) & 15]) + (w)[((t) - 7) & 15] +   \
+                      SSIG0((w)[((t) - 15) & 15]))
+
+/* §6.2.2 steps 1-4 for one 512-bit block, eight rounds per iteration so
+ * the variables never move (this runs under TCG emulation, where every
+ * saved instruction counts). */
 static void sha256_block(uint32_t h[8], const uint8_t *p)
 {
     uint32_t w[16];
     uint32_t a = h[0], b = h[1], c = h[2], d = h[3];
     uint32_t e = h[4], f = h[5], g = h[6], hh = h[7];
+    const uint32_t *k = sha256_k;
 
-    for (int t = 0; t < SHA256_ROUNDS; t++) {
-        uint32_t wt;
-        if (t < 16) {
-            wt = load_be32(p + 4 * t);
-        } else {
-            wt = SSIG1(w[(t - 2) & 15]) + w[(t - 7) & 15] +
-                 SSIG0(w[(t - 15) & 15]) + w[(t - 16) & 15];
+    for (int t = 0; t < 16; t++)
+        w[t] = load_be32(p + 4 * t);
+    for (int t = 0; t < SHA256_ROUNDS; t += 8) {
+        if (t >= 16) {
+            for (int i = t; i < t + 8; i++)
+                SHA256_W(w, i);
         }
-        w[t & 15] = wt;
-        uint32_t t1 = hh + BSIG1(e) + CH(e, f, g) + sha256_k[t] + wt;
-        uint32_t t2 = BSIG0(a) + MAJ(a, b, c);
-        hh = g;
-        g = f;
-        f = e;
-        e = d + t1;
-        d = c;
-        c = b;
-        b = a;
-        a = t1 + t2;
+        SHA256_ROUND(a, b, c, d, e, f, g, hh, k[t + 0], w[(t + 0) & 15]);
+        SHA256_ROUND(hh, a, b, c, d, e, f, g, k[t + 1], w[(t + 1) & 15]);
+        SHA256_ROUND(g, hh, a, b, c, d, e, f, k[t + 2], w[(t + 2) & 15]);
+        SHA256_ROUND(f, g, hh, a, b, c, d, e, k[t + 3], w[(t + 3) & 15]);
+        SHA256_ROUND(e, f, g, hh, a, b, c, d, k[t + 4], w[(t + 4) & 15]);
+        SHA256_ROUND(d, e, f, g, hh, a, b, c, k[t + 5], w[(t + 5) & 15]);
+        SHA256_ROUND(c, d, e, f, g, hh, a, b, k[t + 6], w[(t + 6) & 15]);
+        SHA256_ROUND(b, c, d, e, f, g, hh, a, k[t + 7], w[(t + 7) & 15]);
     }
     h[0] += a;
     h[1] += b;
