@@ -40,7 +40,7 @@ struct http_result {
  * NULL).  Returns 0 once a whole response has been read, whatever its
  * status (see res->status), or a negative errno: those of http_url_parse,
  * dns_resolve, sock_create/connect/send/recv (-ETIMEDOUT when the server
- * is silent for 10 s, HTTP_RECV_TIMEOUT_NS in net/http.c), the parser's (http_parse.h), or
+ * is silent for 30 s, HTTP_RECV_TIMEOUT_NS in net/http.c), the parser's (http_parse.h), or
  * the callback's.  Thread context; blocks. */
 int http_get(const char *url, struct http_result *res, http_body_fn body,
              void *ctx);

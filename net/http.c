@@ -11,7 +11,7 @@
 #include "string.h"
 #include "time.h"
 
-#define HTTP_RECV_TIMEOUT_NS    (10 * NSEC_PER_SEC)
+#define HTTP_RECV_TIMEOUT_NS    (30 * NSEC_PER_SEC)
 #define HTTP_SEND_TIMEOUT_NS    (10 * NSEC_PER_SEC)
 /* Bytes asked of each sock_recv: several segments' worth, so a 16 MiB
  * body is a few thousand calls, not tens of thousands. */

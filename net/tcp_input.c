@@ -7,12 +7,17 @@
 #include "tcp_internal.h"
 #include "time.h"
 
-#define TCP_OOO_MAX_SEGS    64
+/* Out-of-order data is bounded by the receive buffer's size in bytes; the
+ * count bound only keeps the sorted insert cheap.  A whole window of
+ * minimum-size segments fits: dropping data the peer already sent turns
+ * one loss into many (and, without SACK on its side, into timeouts). */
+#define TCP_OOO_MAX_SEGS    1024
 
 struct tcp_opts {
     uint16_t mss;           /* 0 = absent */
     uint8_t wscale;
     bool has_wscale;
+    bool sack_perm;
 };
 
 /* The parsed segment, in host order. */
@@ -54,6 +59,15 @@ static bool parse_options(const uint8_t *o, size_t len, struct tcp_opts *out)
             out->has_wscale = true;
             /* RFC 7323 §2.3: larger shifts are treated as 14. */
             out->wscale = MIN(o[i + 2], TCP_MAX_WSCALE);
+        } else if (kind == TCPOPT_SACK_PERM) {
+            if (olen != TCPOPT_SACK_PERM_LEN)
+                return false;
+            out->sack_perm = true;
+        } else if (kind == TCPOPT_SACK) {
+            /* Blocks the peer holds: we retransmit without them (go-back
+             * from the first hole), but a malformed list is still bad. */
+            if ((olen - 2) % 8)
+                return false;
         }
         i += olen;
     }
@@ -67,6 +81,7 @@ static void take_syn_options(struct tcp_pcb *pcb, const struct tcp_seg *seg)
     pcb->mss = MAX(MIN(mss, TCP_MSS_LOCAL), 64);
     pcb->wscale_ok = seg->opt.has_wscale;
     pcb->snd_wscale = seg->opt.has_wscale ? seg->opt.wscale : 0;
+    pcb->sack_ok = seg->opt.sack_perm;
     if (!pcb->wscale_ok)
         pcb->rcv_wscale = 0;
     pcb->cwnd = TCP_INIT_CWND_SEGS * pcb->mss;
@@ -425,6 +440,7 @@ static void ooo_insert(struct tcp_pcb *pcb, uint32_t seq, const uint8_t *data,
     }
     list_insert(&n->node, p->prev, p);
     pcb->ooo_bytes += len;
+    pcb->sack_recent = seq;
     tcp_stats.ooo_segments++;
 }
 

@@ -41,8 +41,12 @@ struct tcp_hdr {
 #define TCPOPT_NOP      1
 #define TCPOPT_MSS      2
 #define TCPOPT_WSCALE   3
+#define TCPOPT_SACK_PERM 4          /* RFC 2018 §2 */
+#define TCPOPT_SACK     5           /* RFC 2018 §3 */
 #define TCPOPT_MSS_LEN  4
 #define TCPOPT_WS_LEN   3
+#define TCPOPT_SACK_PERM_LEN 2
+#define TCP_SACK_MAX_BLOCKS 4       /* 2 + 4 * 8 bytes fit in 40 */
 #define TCP_MAX_WSCALE  14          /* RFC 7323 §2.3 */
 
 #define TCP_MSS_DEFAULT 536         /* no MSS option (RFC 9293 §3.7.1) */
@@ -124,6 +128,8 @@ struct tcp_pcb {
     uint32_t rcv_adv;               /* right edge last advertised */
     uint8_t rcv_wscale;
     bool wscale_ok;                 /* both sides sent the option */
+    bool sack_ok;                   /* the peer's SYN allowed SACK */
+    uint32_t sack_recent;           /* start of the last out-of-order arrival */
     bool fin_rcvd;
     bool rd_shut;                   /* shutdown(SHUT_RD) */
     struct ringbuf rcvbuf;

@@ -52,6 +52,86 @@ bool tcp_fin_sent(const struct tcp_pcb *pcb)
     return pcb->fin_queued && seq_gt(pcb->snd_nxt, tcp_fin_seq(pcb));
 }
 
+/* SACK blocks for what the out-of-order queue holds (RFC 2018 §3-4): the
+ * block holding the latest arrival first, then the highest others;
+ * adjacent and overlapping segments merge into one block.  Only sent on
+ * segments without data, so a full data segment never outgrows the MTU.
+ * Returns the option bytes written. */
+struct sack_set {
+    uint32_t recent_s, recent_e;
+    bool have_recent;
+    uint32_t s[TCP_SACK_MAX_BLOCKS - 1], e[TCP_SACK_MAX_BLOCKS - 1];
+    unsigned n;                 /* others seen; the last ones are kept */
+};
+
+static void sack_add_run(struct sack_set *set, const struct tcp_pcb *pcb,
+                         uint32_t s, uint32_t e)
+{
+    if (seq_le(e, pcb->rcv_nxt))
+        return;
+    if (seq_lt(s, pcb->rcv_nxt))
+        s = pcb->rcv_nxt;
+    if (seq_ge(pcb->sack_recent, s) && seq_lt(pcb->sack_recent, e)) {
+        set->recent_s = s;
+        set->recent_e = e;
+        set->have_recent = true;
+        return;
+    }
+    unsigned i = set->n++ % (TCP_SACK_MAX_BLOCKS - 1);
+    set->s[i] = s;
+    set->e[i] = e;
+}
+
+static uint8_t *put_block(uint8_t *b, uint32_t s, uint32_t e)
+{
+    uint32_t bs = htonl(s), be = htonl(e);
+    memcpy(b, &bs, 4);
+    memcpy(b + 4, &be, 4);
+    return b + 8;
+}
+
+static size_t sack_blocks(const struct tcp_pcb *pcb, uint8_t *o)
+{
+    struct sack_set set = { 0 };
+    struct list_head *p;
+    bool open = false;
+    uint32_t s = 0, e = 0;
+
+    if (!pcb->sack_ok || list_empty(&pcb->ooo))
+        return 0;
+    list_for_each(p, &pcb->ooo) {
+        const struct tcp_ooo *q = list_entry(p, struct tcp_ooo, node);
+        if (open && seq_le(q->seq, e)) {
+            if (seq_gt(q->seq + q->len, e))
+                e = q->seq + q->len;
+            continue;
+        }
+        if (open)
+            sack_add_run(&set, pcb, s, e);
+        s = q->seq;
+        e = q->seq + q->len;
+        open = true;
+    }
+    if (open)
+        sack_add_run(&set, pcb, s, e);
+    unsigned others = MIN(set.n, (unsigned)(TCP_SACK_MAX_BLOCKS - 1));
+    unsigned total = others + (set.have_recent ? 1 : 0);
+    if (!total)
+        return 0;
+    o[0] = TCPOPT_NOP;
+    o[1] = TCPOPT_NOP;
+    o[2] = TCPOPT_SACK;
+    o[3] = (uint8_t)(2 + 8 * total);
+    uint8_t *b = o + 4;
+    if (set.have_recent)
+        b = put_block(b, set.recent_s, set.recent_e);
+    for (unsigned k = 0; k < others; k++) {     /* highest first */
+        unsigned i = (set.n - 1 - k) % (TCP_SACK_MAX_BLOCKS - 1);
+        b = put_block(b, set.s[i], set.e[i]);
+    }
+    return 4 + 8 * total;
+}
+
 /* Builds and sends one segment.  data/len is the payload (already
  * copied out of the send buffer). */
 static int send_segment(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags,
@@ -78,6 +158,17 @@ static int send_segment(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags,
             o[7] = pcb->rcv_wscale;
             hlen += 4;
         }
+        /* The same rule for SACK-permitted (RFC 2018 §2). */
+        if (!(flags & TCP_ACK) || pcb->sack_ok) {
+            o = seg + hlen;
+            o[0] = TCPOPT_NOP;
+            o[1] = TCPOPT_NOP;
+            o[2] = TCPOPT_SACK_PERM;
+            o[3] = TCPOPT_SACK_PERM_LEN;
+            hlen += 4;
+        }
+    } else if (!len && !(flags & TCP_RST)) {
+        hlen += sack_blocks(pcb, seg + hlen);
     }
     memset(th, 0, TCP_HLEN);
     th->sport = htons(pcb->lport);

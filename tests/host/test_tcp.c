@@ -28,6 +28,9 @@ struct seg {
     uint16_t wnd;
     uint16_t mss;
     int wscale;         /* -1 if absent */
+    bool sack_perm;
+    unsigned nsack;     /* SACK blocks */
+    uint32_t sack[4][2];
     size_t len;
     const uint8_t *data;
 };
@@ -142,6 +145,14 @@ static bool tx_seg(unsigned i, struct seg *s)
             s->mss = get16(t + o + 2);
         if (t[o] == 3)
             s->wscale = t[o + 2];
+        if (t[o] == 4)
+            s->sack_perm = true;
+        if (t[o] == 5)
+            for (size_t b = 0; b < (t[o + 1] - 2u) / 8 && b < 4; b++) {
+                s->sack[b][0] = get32(t + o + 2 + 8 * b);
+                s->sack[b][1] = get32(t + o + 6 + 8 * b);
+                s->nsack = (unsigned)b + 1;
+            }
         o += t[o + 1];
     }
     s->len = tlen - hlen;
@@ -170,13 +181,13 @@ struct conn {
 /* Listener on 80 and an accepted connection from port p. */
 static struct socket *listener;
 
-static bool open_passive(struct conn *c, uint16_t port)
+static bool open_passive_opts(struct conn *c, uint16_t port,
+                              const uint8_t *opts, size_t optlen, bool sack)
 {
     c->port = port;
     c->seq = 1000;
     net_host_ntx = 0;
-    send_raw(port, 80, c->seq, 0, F_SYN, 65535, syn_opts, sizeof(syn_opts),
-             NULL, 0, false);
+    send_raw(port, 80, c->seq, 0, F_SYN, 65535, opts, optlen, NULL, 0, false);
     struct seg s;
     if (!CHECK(last_seg(&s)))
         return false;
@@ -184,6 +195,8 @@ static bool open_passive(struct conn *c, uint16_t port)
     CHECK_EQ(s.ack, 1001);
     CHECK_EQ(s.mss, 1460);
     CHECK(s.wscale >= 0);
+    /* SACK-permitted only in answer to a SYN that offered it. */
+    CHECK_EQ(s.sack_perm, sack);
     c->seq = 1001;
     c->ack = s.seq + 1;
     send_seg(port, 80, c->seq, c->ack, F_ACK, NULL, 0);
@@ -195,6 +208,46 @@ static bool open_passive(struct conn *c, uint16_t port)
     CHECK_EQ(ntohs(peer.sin_port), port);
     c->sock->flags |= SOCK_NONBLOCK;
     return true;
+}
+
+static bool open_passive(struct conn *c, uint16_t port)
+{
+    return open_passive_opts(c, port, syn_opts, sizeof(syn_opts), false);
+}
+
+/* With SACK permitted, a duplicate ACK reports what the out-of-order
+ * queue holds: the latest arrival's block first (RFC 2018 §4). */
+static void test_sack_blocks(void)
+{
+    const uint8_t opts[] = { 2, 4, 0x05, 0xb4, 1, 3, 3, 7, 1, 1, 4, 2 };
+    struct conn c;
+    struct seg s;
+    char buf[64];
+
+    if (!open_passive_opts(&c, 40010, opts, sizeof(opts), true))
+        return;
+    send_seg(c.port, 80, c.seq + 10, c.ack, F_ACK, "bbbbb", 5);   /* [10,15) */
+    net_host_ntx = 0;
+    send_seg(c.port, 80, c.seq + 15, c.ack, F_ACK, "ccccc", 5);   /* [15,20) */
+    CHECK(last_seg(&s));
+    CHECK_EQ(s.ack, c.seq);
+    CHECK_EQ(s.nsack, 1);
+    CHECK_EQ(s.sack[0][0], c.seq + 10);                 /* merged run */
+    CHECK_EQ(s.sack[0][1], c.seq + 20);
+    net_host_ntx = 0;
+    send_seg(c.port, 80, c.seq + 30, c.ack, F_ACK, "eeeee", 5);   /* [30,35) */
+    CHECK(last_seg(&s));
+    CHECK_EQ(s.nsack, 2);
+    CHECK_EQ(s.sack[0][0], c.seq + 30);                 /* latest first */
+    CHECK_EQ(s.sack[1][0], c.seq + 10);
+    net_host_ntx = 0;
+    send_seg(c.port, 80, c.seq, c.ack, F_ACK, "aaaaaaaaaa", 10);  /* [0,10) */
+    CHECK(last_seg(&s));
+    CHECK_EQ(s.ack, c.seq + 20);
+    CHECK_EQ(s.nsack, 1);
+    CHECK_EQ(s.sack[0][0], c.seq + 30);
+    CHECK_EQ(sock_recv(c.sock, buf, sizeof(buf), 0), 20);
+    sock_close(c.sock);
 }
 
 static void test_passive_open_and_data(void)
@@ -302,6 +355,7 @@ static void test_active_open(void)
     CHECK_EQ(g.dport, 8080);
     CHECK_EQ(g.mss, 1460);
     CHECK(g.wscale >= 0);
+    CHECK(g.sack_perm);
     CHECK(!(sock_poll(s) & POLLOUT));
     /* An ACK for something else: answered with a RST, still connecting. */
     net_host_ntx = 0;
@@ -479,6 +533,7 @@ int main(void)
     MT_RUN(test_checksum);
     MT_RUN(test_passive_open_and_data);
     MT_RUN(test_rst_rules);
+    MT_RUN(test_sack_blocks);
     MT_RUN(test_active_open);
     MT_RUN(test_bad_segments);
     MT_RUN(test_syn_flood);
