@@ -25,7 +25,7 @@ struct tcp_stats {
     uint64_t ooo_drops, retransmits, rto_timeouts, fast_retransmits;
     uint64_t persist_probes, zero_window_rx, delayed_acks, syn_evicted;
     uint64_t active_opens, passive_opens, established, resets, timeouts;
-    uint64_t time_wait, pcbs_in_use, icmp_errors;
+    uint64_t time_wait, tw_recycled, pcbs_in_use, icmp_errors;
 };
 
 extern struct tcp_stats tcp_stats;

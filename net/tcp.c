@@ -34,9 +34,30 @@ const char *tcp_state_name(enum tcp_state st)
     return st < ARRAY_SIZE(state_names) ? state_names[st] : "?";
 }
 
+/* At the connection limit, the oldest orphan in TIME-WAIT makes room
+ * (Linux's tcp_max_tw_buckets does the same): it only guards against old
+ * duplicates of a connection that is over. */
+static bool recycle_time_wait(void)
+{
+    struct tcp_pcb *oldest = NULL;
+    struct list_head *p;
+
+    list_for_each(p, &tcp_pcbs) {
+        struct tcp_pcb *pcb = list_entry(p, struct tcp_pcb, node);
+        if (pcb->state == TCP_TIME_WAIT && !pcb->sock &&
+            (!oldest || pcb->wait_at < oldest->wait_at))
+            oldest = pcb;
+    }
+    if (!oldest)
+        return false;
+    tcp_stats.tw_recycled++;
+    tcp_pcb_free(oldest);
+    return true;
+}
+
 struct tcp_pcb *tcp_pcb_new(void)
 {
-    if (npcbs >= TCP_MAX_PCBS)
+    if (npcbs >= TCP_MAX_PCBS && !recycle_time_wait())
         return NULL;
     struct tcp_pcb *pcb = kzalloc(sizeof(*pcb));
     if (!pcb)
@@ -243,6 +264,7 @@ void tcp_dump(void)
         { "passive_opens", s->passive_opens },
         { "established", s->established }, { "resets", s->resets },
         { "timeouts", s->timeouts }, { "time_wait", s->time_wait },
+        { "tw_recycled", s->tw_recycled },
         { "pcbs_in_use", s->pcbs_in_use }, { "icmp_errors", s->icmp_errors },
     };
 

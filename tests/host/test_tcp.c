@@ -16,6 +16,7 @@
 #define F_RST   0x04
 #define F_PSH   0x08
 #define F_ACK   0x10
+#define TCP_MAX_PCBS_FOR_TEST 256   /* TCP_MAX_PCBS in net/tcp_internal.h */
 
 static const uint8_t host_mac[ETH_ALEN] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
 static const uint8_t guest_mac[ETH_ALEN] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
@@ -452,6 +453,34 @@ static void test_syn_flood(void)
         sock_close(c.sock);
 }
 
+/* Active close: FIN-WAIT-1, FIN-WAIT-2, TIME-WAIT.  More connections than
+ * the table holds, each left in TIME-WAIT: the oldest make room. */
+static void test_time_wait_recycled(void)
+{
+    uint64_t before = tcp_stats.tw_recycled;
+    int opened = 0;
+
+    for (unsigned i = 0; i < TCP_MAX_PCBS_FOR_TEST + 20; i++) {
+        struct conn c;
+        struct seg s;
+        if (!open_passive(&c, (uint16_t)(30000 + i)))
+            break;
+        opened++;
+        net_host_ntx = 0;
+        sock_close(c.sock);                 /* our FIN first */
+        if (!CHECK(last_seg(&s)) || !CHECK(s.flags & F_FIN))
+            break;
+        send_seg(c.port, 80, c.seq, c.ack + 1, F_ACK, NULL, 0);
+        net_host_ntx = 0;
+        send_seg(c.port, 80, c.seq, c.ack + 1, F_ACK | F_FIN, NULL, 0);
+        if (!CHECK(last_seg(&s)) || !CHECK_EQ(s.ack, c.seq + 1))
+            break;
+    }
+    CHECK_EQ(opened, TCP_MAX_PCBS_FOR_TEST + 20);
+    CHECK(tcp_stats.tw_recycled > before);
+    CHECK(tcp_stats.pcbs_in_use <= TCP_MAX_PCBS_FOR_TEST);
+}
+
 /* Random mutations of segments aimed at a live connection. */
 static void test_mutations(void)
 {
@@ -537,6 +566,7 @@ int main(void)
     MT_RUN(test_active_open);
     MT_RUN(test_bad_segments);
     MT_RUN(test_syn_flood);
+    MT_RUN(test_time_wait_recycled);
     MT_RUN(test_mutations);
     sock_close(listener);
     return mt_finish();
