@@ -34,6 +34,10 @@
  *              COUNT lookups that skip the resolver's cache:
  *              "resolvebench NAME n COUNT mean_us M median_us MD" or
  *              "resolvebench NAME error -E"
+ *   ping A.B.C.D COUNT
+ *              COUNT echo requests, one a second at most, 2 s timeout each:
+ *              "ping A.B.C.D sent N received M rtt_min_us X rtt_max_us Y"
+ *              or "ping A.B.C.D error -E"
  * A command with the wrong number of words prints "kmon: usage: ...".
  *
  * Output of `stats` is bracketed by "kmon: stats begin" / "kmon: stats end"
@@ -181,10 +185,12 @@ static void kmon_exec(const char *line)
         kmon_tcplisten(kmon_args(line));
     else if (kmon_word(line, "resolvebench"))
         kmon_resolvebench(kmon_args(line));
+    else if (kmon_word(line, "ping"))
+        kmon_ping(kmon_args(line));
     else if (*line)
         kprintf("kmon: unknown command '%s' (stats, threads, poweroff, "
                 "resolve, wget, wgetbench, tcpecho, tcplisten, "
-                "resolvebench)\n", line);
+                "resolvebench, ping)\n", line);
 }
 
 static void kmon_thread(void *arg)

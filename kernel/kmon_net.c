@@ -218,6 +218,48 @@ void kmon_resolvebench(const char *args)
     kfree(us);
 }
 
+/* ---- ping ---- */
+
+#define KMON_PING_MAX       100
+#define KMON_PING_TIMEOUT   (2 * NSEC_PER_SEC)
+#define KMON_PING_INTERVAL  200     /* ms between requests */
+
+void kmon_ping(const char *args)
+{
+    char buf[KMON_LINE_MAX + 1], *argv[2];
+    uint64_t count;
+    in_addr_t dst;
+
+    if (!kmon_split(args, buf, sizeof(buf), argv, 2, "ping <a.b.c.d> <count>"))
+        return;
+    if (!net_parse_addr(argv[0], &dst) ||
+        !kmon_parse_uint(argv[1], 1, KMON_PING_MAX, &count)) {
+        kprintf("ping %s error %d\n", argv[0], -EINVAL);
+        return;
+    }
+    unsigned received = 0;
+    int64_t lo = 0, hi = 0, last_err = 0;
+    for (unsigned i = 0; i < count; i++) {
+        if (i)
+            sleep_ms(KMON_PING_INTERVAL);
+        int64_t rtt = icmp_ping(dst, (uint16_t)(i + 1), KMON_PING_TIMEOUT);
+        if (rtt < 0) {
+            last_err = rtt;
+            continue;
+        }
+        lo = received ? MIN(lo, rtt) : rtt;
+        hi = received ? MAX(hi, rtt) : rtt;
+        received++;
+    }
+    if (!received && last_err != -ETIMEDOUT) {
+        kprintf("ping %s error %ld\n", argv[0], (long)last_err);
+        return;
+    }
+    kprintf("ping %s sent %lu received %u rtt_min_us %ld rtt_max_us %ld\n",
+            argv[0], (unsigned long)count, received, (long)(lo / 1000),
+            (long)(hi / 1000));
+}
+
 /* ---- tcpecho: client ---- */
 
 /* Byte i of the stream: a multiplicative hash of the offset, so a lost,

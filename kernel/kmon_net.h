@@ -12,5 +12,6 @@ void kmon_wgetbench(const char *args);
 void kmon_tcpecho(const char *args);
 void kmon_tcplisten(const char *args);
 void kmon_resolvebench(const char *args);
+void kmon_ping(const char *args);
 
 #endif
