@@ -1,4 +1,5 @@
-/* libFuzzer target: the network receive path from Ethernet up, and the DNS
+/* libFuzzer target: the network receive path from Ethernet up (with a TCP
+ * listener, so handshakes and established connections are reached), and the DNS
  * answer parser.  Any input is one received frame (and one DNS message); the
  * stack must drop it or answer with well-formed frames, without a sanitizer
  * report.  `make -C tests/host fuzz-net`. */
@@ -7,12 +8,21 @@
 #define NET_HOST_IMPL
 #include "net_host.h"
 #include "dns.h"
+#include "socket.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static bool ready;
     if (!ready) {
         net_host_init();
+        /* A TCP listener on port 80 (the seeds tcp-* talk to it), so
+         * inputs reach the handshake and the synchronized states, not
+         * only the reset answer for closed ports. */
+        struct socket *l;
+        struct sockaddr_in a = sockaddr(0, 80);
+        if (sock_create(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, &l) ||
+            sock_bind(l, &a) || sock_listen(l, 8))
+            abort();
         ready = true;
     }
     net_host_ntx = 0;
