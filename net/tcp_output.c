@@ -263,11 +263,7 @@ void tcp_output(struct tcp_pcb *pcb)
         if (n < pcb->mss && n < avail && inflight &&
             n < pcb->max_snd_wnd / 2)
             break;
-        if (!pcb->rtt_timing && pcb->snd_nxt == pcb->snd_max && n) {
-            pcb->rtt_timing = true;
-            pcb->rtt_seq = pcb->snd_nxt;
-            pcb->rtt_start = time_ns();
-        }
+        uint64_t sent_at = time_ns();
         int err = tcp_send_data(pcb, pcb->snd_nxt, n, fin);
         if (err == -EAGAIN && n) {
             /* Transmit ring full: try again from the retransmission
@@ -275,6 +271,12 @@ void tcp_output(struct tcp_pcb *pcb)
             if (!pcb->rtx_at)
                 tcp_arm(pcb, &pcb->rtx_at, pcb->rto);
             break;
+        }
+        /* Time one new segment per round trip (RFC 6298 §3). */
+        if (!pcb->rtt_timing && pcb->snd_nxt == pcb->snd_max && n) {
+            pcb->rtt_timing = true;
+            pcb->rtt_seq = pcb->snd_nxt;
+            pcb->rtt_start = sent_at;
         }
         pcb->snd_nxt += n + (fin ? 1 : 0);
         if (seq_gt(pcb->snd_nxt, pcb->snd_max))

@@ -110,7 +110,8 @@ void vnet_rx_done(struct virtqueue *vq)
     vnet_rx_schedule(vn);
 }
 
-void vnet_rx_frame(struct vnet *vn, const uint8_t *buf, uint32_t len)
+/* A whole packet, header first, contiguous in buf. */
+static void rx_deliver(struct vnet *vn, const uint8_t *buf, uint32_t len)
 {
     /* len counts the virtio_net_hdr too.  Bad lengths are the wire's (or
      * the device's) doing: count and drop, never trust them further. */
@@ -118,13 +119,15 @@ void vnet_rx_frame(struct vnet *vn, const uint8_t *buf, uint32_t len)
         vn->nd.stats.rx_drop_short++;
         return;
     }
+    const struct virtio_net_hdr *h = (const struct virtio_net_hdr *)buf;
     uint32_t flen = len - (uint32_t)VNET_HDR_LEN;
-    uint32_t max = vn->rx_gso ? VNET_MAX_GSO_FRAME : ETH_MAX_FRAME;
-    if (flen > max || (!vn->rx_mrg && len > VNET_BUF_SIZE)) {
+    /* Only a coalesced segment (GUEST_TSO4) may exceed the MTU. */
+    uint32_t max = vn->rx_gso && h->gso_type != VIRTIO_NET_HDR_GSO_NONE
+                       ? VNET_MAX_GSO_FRAME : ETH_MAX_FRAME;
+    if (flen > max) {
         vn->nd.stats.rx_drop_long++;
         return;
     }
-    const struct virtio_net_hdr *h = (const struct virtio_net_hdr *)buf;
     unsigned flags = 0;
     /* §5.1.6.4: both flags mean there is no checksum left to verify (with
      * NEEDS_CSUM the field holds only the pseudo-header sum, so checking
@@ -137,6 +140,16 @@ void vnet_rx_frame(struct vnet *vn, const uint8_t *buf, uint32_t len)
     if (h->gso_type != VIRTIO_NET_HDR_GSO_NONE)
         vn->c.rx_gso++;
     netdev_rx(&vn->nd, buf + VNET_HDR_LEN, flen, flags);
+}
+
+/* One used receive buffer holding a whole packet. */
+void vnet_rx_frame(struct vnet *vn, const uint8_t *buf, uint32_t len)
+{
+    if (len > VNET_BUF_SIZE) {      /* more than we posted: a device bug */
+        vn->nd.stats.rx_drop_long++;
+        return;
+    }
+    rx_deliver(vn, buf, len);
 }
 
 /* §5.1.6.4.2: with MRG_RXBUF a packet spans num_buffers used buffers,
@@ -177,7 +190,7 @@ static void rx_merged(struct vnet *vn, struct vnet_buf *first, uint32_t len,
         vn->nd.stats.rx_drop_long++;
         return;
     }
-    vnet_rx_frame(vn, vn->rx_big, total);
+    rx_deliver(vn, vn->rx_big, total);
 }
 
 int vnet_rx_poll(struct netpoll *np, int budget)
