@@ -132,6 +132,21 @@ def parse_summary(text):
     return int(found[-1][0]), int(found[-1][1])
 
 
+def parse_stats(text):
+    """The kernel monitor's `stats` answer as a dict: "key value" lines as
+    key, "irq N name count" as "irq:name", "dev key value" as "dev.key"."""
+    out = {}
+    for line in split_lines(text.split("kmon: stats begin", 1)[-1]):
+        parts = line.split()
+        if len(parts) == 2 and parts[1].isdigit():
+            out[parts[0]] = int(parts[1])
+        elif len(parts) == 4 and parts[0] == "irq" and parts[3].isdigit():
+            out[f"irq:{parts[2]}"] = int(parts[3])
+        elif len(parts) == 3 and parts[2].isdigit():
+            out[f"{parts[0]}.{parts[1]}"] = int(parts[2])
+    return out
+
+
 def parse_status(text):
     """N from the last "reboot: power off, status N", or None."""
     found = MARKER_RE.findall(text)

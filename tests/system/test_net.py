@@ -38,17 +38,7 @@ def stats(run):
     text = run.command("stats", r"kmon: stats end", timeout=30)
     if text is None:
         pytest.fail("no answer to `stats`\n" + run.describe())
-    out = {}
-    body = text.split("kmon: stats begin", 1)[-1]
-    for line in body.splitlines():
-        parts = line.split()
-        if len(parts) == 2 and parts[1].isdigit():
-            out[parts[0]] = int(parts[1])
-        elif len(parts) == 4 and parts[0] == "irq" and parts[3].isdigit():
-            out[f"irq:{parts[2]}"] = int(parts[3])
-        elif len(parts) == 3 and parts[2].isdigit():
-            out[f"{parts[0]}.{parts[1]}"] = int(parts[2])
-    return out
+    return qemu.parse_stats(text)
 
 
 def rx_irqs(s):
