@@ -9,7 +9,7 @@
 /* Default buffer sizes, overridable with tcp.rmem= / tcp.wmem= on the
  * command line and per socket (struct socket rcvbuf / sndbuf) before
  * connect() or listen(). */
-#define TCP_RMEM_DEFAULT    (128 * 1024)
+#define TCP_RMEM_DEFAULT    (256 * 1024)
 #define TCP_WMEM_DEFAULT    (128 * 1024)
 #define TCP_BUF_MIN         (4 * 1024)
 #define TCP_BUF_MAX         (4 * 1024 * 1024)

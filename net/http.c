@@ -13,9 +13,11 @@
 
 #define HTTP_RECV_TIMEOUT_NS    (30 * NSEC_PER_SEC)
 #define HTTP_SEND_TIMEOUT_NS    (10 * NSEC_PER_SEC)
-/* Bytes asked of each sock_recv: several segments' worth, so a 16 MiB
- * body is a few thousand calls, not tens of thousands. */
-#define HTTP_RX_CHUNK           (8 * 1024)
+/* Bytes asked of each sock_recv: half the default receive buffer.  Large
+ * reads open the window in large steps, and the sender answers with large
+ * coalesced segments: 8 KiB reads made a 16 MiB GET take twice as long
+ * (117 ms against 57 ms of guest time, 3x the packets). */
+#define HTTP_RX_CHUNK           (64 * 1024)
 
 /* Too big for a 16 KiB kernel stack, so allocated per request. */
 struct http_conn {
