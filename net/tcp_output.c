@@ -243,7 +243,13 @@ void tcp_output(struct tcp_pcb *pcb)
     default:
         return;
     }
-    uint32_t wnd = MIN(pcb->snd_wnd, pcb->cwnd);
+    /* Limited transmit (RFC 3042): each of the first two duplicate ACKs
+     * lets one new segment out beyond cwnd, so a small flight still
+     * gathers the three duplicates fast retransmit needs. */
+    uint32_t cwnd = pcb->cwnd;
+    if (!pcb->in_recovery && pcb->dupacks && pcb->dupacks < 3)
+        cwnd += pcb->dupacks * (uint32_t)pcb->mss;
+    uint32_t wnd = MIN(pcb->snd_wnd, cwnd);
     uint32_t end = tcp_fin_seq(pcb);
 
     for (;;) {

@@ -373,8 +373,13 @@ class FaultNetNS(NetNS):
     the host namespace (self.name, ns.run, ns.popen) and QEMU is started
     with ns.wrap_qemu(cmd) and ns.qemu_nic_args()."""
 
-    def __init__(self, spec, seed=1, use_netem=None, trace=None):
+    def __init__(self, spec, seed=1, use_netem=None, trace=None, both=False):
+        """both=True impairs the guest -> host direction too; netem on the
+        tap cannot, so that always uses the relay."""
         super().__init__()
+        self.both = both
+        if both:
+            use_netem = False
         # Relay only: a file for one line per TCP frame (True: build/logs/
         # impair-<namespace>.trace).
         self.trace = LOGS / f"impair-{self.name}.trace" if trace is True else trace
@@ -403,6 +408,7 @@ class FaultNetNS(NetNS):
                 self.relay = self.popen([PYTHON, "-u", str(IMPAIR), "--host-tap", self.tap,
                             "--wire-ns", self.wire, "--guest-if", self.guest_tap,
                             "--seed", str(self.seed), *netem_args(self.spec),
+                            *(["--both"] if self.both else []),
                             *(["--trace", str(self.trace)] if self.trace else [])],
                            stdout=log, stderr=subprocess.STDOUT)
             end = time.monotonic() + 10

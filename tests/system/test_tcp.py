@@ -297,6 +297,28 @@ FAULTS = {
 }
 
 
+def test_tcpecho_survives_loss_both_ways(tmp_path):
+    """5% loss in both directions: now the guest is a sender too, so its
+    own retransmissions (fast retransmit, timeouts) carry 1 MiB through."""
+    from test_net import stats
+    with FaultNetNS(NETEM_LOSS, both=True, trace=True) as ns:
+        try:
+            peers = Peers(ns, tmp_path, dns=False, http=False).start()
+        except PeerError as e:
+            pytest.fail(str(e))
+        run = boot_guest(ns, "tcp-fault-loss5-both", f"{GUEST_IP_ARG} net.irq=msix")
+        try:
+            line = tcpecho(run, HOST_ADDR, ECHO_PORT, MIB, timeout=FAULT_WGET_TIMEOUT)
+            assert line.startswith("tcpecho ok bytes"), line + run.describe()
+            s = stats(run)
+            assert s.get("net.tcp_retransmits", 0) > 0, \
+                f"no retransmission by the guest under loss: {s}"
+            c = ns.relay_counts()
+            assert c["to_host"]["lost"] > 0, f"the relay lost nothing to the host: {c}"
+        finally:
+            stop(run)
+
+
 @pytest.mark.parametrize("fault", list(FAULTS))
 def test_16m_survives_faults(fault, tmp_path):
     f = data_files()["16m.bin"]
