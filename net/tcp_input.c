@@ -278,11 +278,16 @@ static void restart_rtx(struct tcp_pcb *pcb)
         tcp_arm(pcb, &pcb->rtx_at, pcb->rto);
 }
 
+/* Sends the first unacknowledged segment again: never more than was sent
+ * before (an ACK for bytes past snd_max would be refused as acking
+ * unsent data), with the FIN if that was in it. */
 static void fast_retransmit(struct tcp_pcb *pcb)
 {
-    uint32_t len = MIN(tcp_fin_seq(pcb) - pcb->snd_una, (uint32_t)pcb->mss);
-    bool fin = pcb->fin_queued && pcb->snd_una + len == tcp_fin_seq(pcb) &&
-               tcp_fin_sent(pcb);
+    uint32_t fin_seq = tcp_fin_seq(pcb);
+    bool fin_out = pcb->fin_queued && seq_gt(pcb->snd_max, fin_seq);
+    uint32_t end = fin_out ? fin_seq : pcb->snd_max;
+    uint32_t len = MIN(end - pcb->snd_una, (uint32_t)pcb->mss);
+    bool fin = fin_out && pcb->snd_una + len == fin_seq;
 
     tcp_stats.retransmits++;
     pcb->rtt_timing = false;    /* Karn: no sample from a retransmission */

@@ -406,6 +406,38 @@ static void test_active_open(void)
     sock_close(s);
 }
 
+/* Three duplicate ACKs: the first unacknowledged segment goes again, no
+ * longer than it was (a small window let only 600 bytes out; resending
+ * an MSS worth would put bytes past snd_max on the wire). */
+static void test_fast_retransmit(void)
+{
+    struct socket *s;
+    CHECK_EQ(sock_create(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, &s), 0);
+    struct sockaddr_in to = sockaddr(IP4(192, 0, 2, 1), 8081);
+    net_host_ntx = 0;
+    CHECK_EQ(sock_connect(s, &to), -EINPROGRESS);
+    struct seg g, r;
+    CHECK(last_seg(&g));
+    const uint8_t mss1000[] = { 2, 4, 0x03, 0xe8 };
+    send_raw(8081, g.sport, 7000, g.seq + 1, F_SYN | F_ACK, 600, mss1000,
+             sizeof(mss1000), NULL, 0, false);
+    static uint8_t data[3000];
+    net_host_ntx = 0;
+    CHECK_EQ(sock_send(s, data, sizeof(data), 0), (long long)sizeof(data));
+    CHECK(last_seg(&r));
+    CHECK_EQ(r.len, 600);
+    uint64_t fr = tcp_stats.fast_retransmits;
+    net_host_ntx = 0;
+    for (int i = 0; i < 3; i++)
+        send_raw(8081, g.sport, 7001, g.seq + 1, F_ACK, 600, NULL, 0, NULL, 0,
+                 false);
+    CHECK_EQ(tcp_stats.fast_retransmits, fr + 1);
+    CHECK(last_seg(&r));
+    CHECK_EQ(r.seq, g.seq + 1);
+    CHECK_EQ(r.len, 600);
+    sock_close(s);
+}
+
 static void test_bad_segments(void)
 {
     struct tcp_stats before = tcp_stats;
@@ -564,6 +596,7 @@ int main(void)
     MT_RUN(test_rst_rules);
     MT_RUN(test_sack_blocks);
     MT_RUN(test_active_open);
+    MT_RUN(test_fast_retransmit);
     MT_RUN(test_bad_segments);
     MT_RUN(test_syn_flood);
     MT_RUN(test_time_wait_recycled);
