@@ -485,6 +485,37 @@ static void test_syn_flood(void)
         sock_close(c.sock);
 }
 
+/* Simultaneous close (RFC 9293 §3.6, figure 13): both FINs cross, each
+ * side acknowledges the other's, and ours ends in TIME-WAIT through
+ * CLOSING. */
+static void test_simultaneous_close(void)
+{
+    struct conn c;
+    struct seg s;
+
+    if (!open_passive(&c, 40020))
+        return;
+    uint64_t tw = tcp_stats.time_wait;
+    net_host_ntx = 0;
+    sock_close(c.sock);
+    CHECK(last_seg(&s));
+    CHECK(s.flags & F_FIN);
+    /* The peer's FIN, not yet acknowledging ours. */
+    net_host_ntx = 0;
+    send_seg(c.port, 80, c.seq, c.ack, F_ACK | F_FIN, NULL, 0);
+    CHECK(last_seg(&s));
+    CHECK_EQ(s.ack, c.seq + 1);
+    CHECK_EQ(tcp_stats.time_wait, tw);          /* CLOSING, not yet */
+    /* Now it acknowledges our FIN. */
+    send_seg(c.port, 80, c.seq + 1, c.ack + 1, F_ACK, NULL, 0);
+    CHECK_EQ(tcp_stats.time_wait, tw + 1);
+    /* A retransmitted FIN in TIME-WAIT is acknowledged again. */
+    net_host_ntx = 0;
+    send_seg(c.port, 80, c.seq, c.ack + 1, F_ACK | F_FIN, NULL, 0);
+    CHECK(last_seg(&s));
+    CHECK_EQ(s.ack, c.seq + 1);
+}
+
 /* Active close: FIN-WAIT-1, FIN-WAIT-2, TIME-WAIT.  More connections than
  * the table holds, each left in TIME-WAIT: the oldest make room. */
 static void test_time_wait_recycled(void)
@@ -599,6 +630,7 @@ int main(void)
     MT_RUN(test_fast_retransmit);
     MT_RUN(test_bad_segments);
     MT_RUN(test_syn_flood);
+    MT_RUN(test_simultaneous_close);
     MT_RUN(test_time_wait_recycled);
     MT_RUN(test_mutations);
     sock_close(listener);
