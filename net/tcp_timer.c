@@ -69,7 +69,16 @@ static bool rtx_expired(struct tcp_pcb *pcb)
     if (pcb->snd_wnd == 0 && pcb->snd_una == pcb->snd_nxt && unsent) {
         /* Persist (RFC 9293 §3.8.6.1): one byte past the closed window,
          * again with backoff, for as long as the peer answers.  snd_nxt
-         * stays, so a refused probe is no retransmission. */
+         * stays, so a refused probe is no retransmission.  An orphan
+         * (nobody will ever read or write it again) gets only as many
+         * probes as it would get retransmissions, like Linux's
+         * tcp_orphan_retries: a peer may not pin it with a zero window. */
+        if (!pcb->sock && !pcb->listener && ++pcb->retries > TCP_DATA_RETRIES) {
+            tcp_stats.timeouts++;
+            tcp_send_rst(pcb);
+            tcp_abort(pcb, -ETIMEDOUT);
+            return false;
+        }
         tcp_stats.persist_probes++;
         if (seq_lt(pcb->snd_nxt, end)) {
             tcp_send_data(pcb, pcb->snd_nxt, 1, false);
