@@ -29,6 +29,20 @@ extern struct netdev net_host_dev;
 extern struct net_host_tx net_host_txq[NET_HOST_MAX_TX];
 extern unsigned net_host_ntx;
 
+/* The peer the tests play, 192.0.2.1, and the stack's own MAC. */
+static const uint8_t host_mac[ETH_ALEN] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
+static const uint8_t guest_mac[ETH_ALEN] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
+
+/* An Ethernet header from the peer to dst; returns its length. */
+static inline size_t eth(uint8_t *f, const uint8_t *dst, uint16_t type)
+{
+    memcpy(f, dst, ETH_ALEN);
+    memcpy(f + 6, host_mac, ETH_ALEN);
+    f[12] = (uint8_t)(type >> 8);
+    f[13] = (uint8_t)type;
+    return ETH_HLEN;
+}
+
 void net_host_init(void);
 void net_host_input(const uint8_t *frame, size_t len);
 
@@ -57,8 +71,7 @@ void net_host_init(void)
 {
     memset(&net_host_dev, 0, sizeof(net_host_dev));
     strcpy(net_host_dev.name, "eth0");
-    const uint8_t mac[ETH_ALEN] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
-    memcpy(net_host_dev.mac, mac, ETH_ALEN);
+    memcpy(net_host_dev.mac, guest_mac, ETH_ALEN);
     net_host_dev.xmit = net_host_xmit;
     net_if.nd = &net_host_dev;
     net_if.addr = IP4(192, 0, 2, 2);

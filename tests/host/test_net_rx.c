@@ -9,17 +9,6 @@
 #include "dns.h"
 #include "socket.h"
 
-static const uint8_t host_mac[ETH_ALEN] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
-static const uint8_t guest_mac[ETH_ALEN] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
-
-static size_t eth(uint8_t *f, const uint8_t *dst, uint16_t type)
-{
-    memcpy(f, dst, ETH_ALEN);
-    memcpy(f + 6, host_mac, ETH_ALEN);
-    f[12] = (uint8_t)(type >> 8);
-    f[13] = (uint8_t)type;
-    return ETH_HLEN;
-}
 
 static size_t arp_request(uint8_t *f)
 {

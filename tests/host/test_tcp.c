@@ -18,8 +18,6 @@
 #define F_ACK   0x10
 #define TCP_MAX_PCBS_FOR_TEST 256   /* TCP_MAX_PCBS in net/tcp_internal.h */
 
-static const uint8_t host_mac[ETH_ALEN] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
-static const uint8_t guest_mac[ETH_ALEN] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 
 /* A segment the stack sent, decoded. */
 struct seg {
@@ -35,15 +33,6 @@ struct seg {
     size_t len;
     const uint8_t *data;
 };
-
-static size_t eth(uint8_t *f, const uint8_t *dst, uint16_t type)
-{
-    memcpy(f, dst, ETH_ALEN);
-    memcpy(f + 6, host_mac, ETH_ALEN);
-    f[12] = (uint8_t)(type >> 8);
-    f[13] = (uint8_t)type;
-    return ETH_HLEN;
-}
 
 /* Teaches the stack the host's MAC (an ARP request for our address). */
 static void arp_hello(void)

@@ -21,6 +21,19 @@ GUEST_MAC = "52:54:00:12:34:56"
 GUEST_IP_ARG = f"ip={GUEST_ADDR}::{HOST_ADDR}:255.255.255.0::eth0:off"
 
 
+def delete_netns(name):
+    """Kills what still runs in namespace `name` (which lets `netns del`
+    free it), then deletes it."""
+    pids = subprocess.run(["ip", "netns", "pids", name],
+                          capture_output=True, text=True).stdout.split()
+    for pid in pids:
+        try:
+            os.kill(int(pid), 9)
+        except (ProcessLookupError, ValueError):
+            pass
+    subprocess.run(["ip", "netns", "del", name], capture_output=True)
+
+
 def have_netns():
     """True if we may create network namespaces (root with iproute2)."""
     if os.geteuid() != 0:
@@ -58,15 +71,7 @@ class NetNS:
             if p.poll() is None:
                 p.kill()
                 p.wait()
-        # Killing the namespace's processes first lets `netns del` free it.
-        pids = subprocess.run(["ip", "netns", "pids", self.name],
-                              capture_output=True, text=True).stdout.split()
-        for pid in pids:
-            try:
-                os.kill(int(pid), 9)
-            except (ProcessLookupError, ValueError):
-                pass
-        subprocess.run(["ip", "netns", "del", self.name], capture_output=True)
+        delete_netns(self.name)
 
     def wrap(self, cmd):
         """cmd run inside the namespace."""

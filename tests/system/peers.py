@@ -32,7 +32,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from netns import GUEST_ADDR, GUEST_MAC, HOST_ADDR, NetNS
+from netns import GUEST_ADDR, GUEST_MAC, HOST_ADDR, NetNS, delete_netns
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 FILES_DIR = ROOT / "build" / "peers"
@@ -475,14 +475,7 @@ class FaultNetNS(NetNS):
             self.relay_counts()         # final counters, trace flushed
         super().close()
         if not self.use_netem:
-            pids = subprocess.run(["ip", "netns", "pids", self.wire],
-                                  capture_output=True, text=True).stdout.split()
-            for pid in pids:
-                try:
-                    os.kill(int(pid), 9)
-                except (ProcessLookupError, ValueError):
-                    pass
-            subprocess.run(["ip", "netns", "del", self.wire], capture_output=True)
+            delete_netns(self.wire)
 
 
 def wrap_qemu(ns, cmd):

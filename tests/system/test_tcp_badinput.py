@@ -133,6 +133,8 @@ def test_zero_window(guest):
     print("zero_window_rx", delta(before, after, "net.tcp_zero_window_rx"),
           "persist_probes", delta(before, after, "net.tcp_persist_probes"))
     assert delta(before, after, "net.tcp_zero_window_rx") >= 1, tcp_counters(after)
+    # 5 s of closed window with data waiting: the persist timer must fire.
+    assert delta(before, after, "net.tcp_persist_probes") >= 1, tcp_counters(after)
     still_alive(run, ns, "zero-window segments")
 
 
