@@ -20,7 +20,7 @@ ASFLAGS := $(TARGET) -Iinclude -MMD -MP -g
 LDFLAGS := -nostdlib -static -T arch/arm64/kernel.ld --no-undefined
 
 SRCS := $(wildcard arch/arm64/*.c arch/arm64/*.S kernel/*.c mm/*.c lib/*.c \
-                  drivers/*.c drivers/*/*.c net/*.c)
+                  drivers/*.c drivers/*/*.c net/*.c fs/*.c)
 OBJS := $(patsubst %,$(BUILD)/%.o,$(basename $(SRCS)))
 
 all: $(BUILD)/kernel.bin

@@ -48,6 +48,7 @@ typedef int64_t ssize_t;
 #define EFAULT      14
 #define EBUSY       16
 #define EEXIST      17
+#define EXDEV       18
 #define ENODEV      19
 #define ENOTDIR     20
 #define EISDIR      21
@@ -55,12 +56,16 @@ typedef int64_t ssize_t;
 #define ENFILE      23
 #define EMFILE      24
 #define ENOTTY      25
+#define ETXTBSY     26
 #define EFBIG       27
 #define ENOSPC      28
 #define ESPIPE      29
 #define EROFS       30
+#define EMLINK      31
 #define EPIPE       32
+#define EDOM        33
 #define ERANGE      34
+#define EDEADLK     35
 #define ENAMETOOLONG 36
 #define ENOSYS      38
 #define ENOTEMPTY   39
@@ -87,5 +92,9 @@ typedef int64_t ssize_t;
 #define ECONNREFUSED 111
 #define ETIMEDOUT   110
 #define ENOTSUP     EOPNOTSUPP
+/* Kernel-internal: never seen by user space.  A system call interrupted by
+ * a signal returns this; signal delivery turns it into a restart (handler
+ * with SA_RESTART, or no handler) or -EINTR. */
+#define ERESTARTSYS 512
 
 #endif

@@ -1,0 +1,93 @@
+/* User processes: one kernel thread each (no user threads), an address
+ * space (struct mm, mm/vm.c), a descriptor table and working directory
+ * (fs/), signal state (kernel/signal.c) and the parent/child tree
+ * (kernel/proc.c).  current_proc() is NULL in kernel-only threads. */
+#ifndef PROC_H
+#define PROC_H
+
+#include "kernel.h"
+#include "list.h"
+#include "sched.h"
+#include "signal.h"
+
+#define PROC_MAX        128     /* fork gets -EAGAIN past this */
+#define PROC_NAME_LEN   16
+
+struct mm;
+struct fdtable;
+struct inode;
+
+enum proc_state {
+    PROC_RUNNING,
+    PROC_ZOMBIE,        /* exited; holds the wait status until reaped */
+};
+
+struct k_sigaction {
+    uint64_t handler;   /* SIG_DFL, SIG_IGN or a user address */
+    uint64_t flags;     /* SA_* */
+    uint64_t restorer;
+    sigset_t mask;
+};
+
+struct proc {
+    int pid;
+    int pgid;
+    int sid;
+    enum proc_state state;
+    char name[PROC_NAME_LEN];   /* basename of the executable (comm) */
+
+    struct thread *thread;      /* NULL once a zombie */
+    struct mm *mm;              /* NULL once exited */
+    struct fdtable *fdt;        /* NULL once exited */
+    struct inode *cwd;          /* referenced; NULL once exited */
+    unsigned umask;
+
+    /* Family, under proc_lock. */
+    struct proc *parent;
+    struct list_head children;
+    struct list_head sibling;   /* in parent->children */
+    struct list_head all_node;  /* in the global process list */
+    int wait_status;            /* Linux wait(2) encoding, set at exit */
+    struct waitq child_wait;    /* the parent sleeps here in wait4 */
+    struct proc *vfork_parent;  /* woken when this child execs or exits */
+    bool vfork_done;
+
+    /* Signals, under sig_lock (IRQ-saving: the TTY raises SIGINT from
+     * its receive interrupt). */
+    struct k_sigaction sigaction[NSIG];
+    sigset_t blocked;
+    sigset_t pending;
+    uint64_t altstack_sp;
+    uint64_t altstack_size;
+    int altstack_flags;
+    sigset_t saved_mask;        /* rt_sigsuspend's, restored at sigreturn */
+    bool restore_saved_mask;
+
+    uint64_t clear_child_tid;   /* set_tid_address */
+    uint64_t start_ns;
+};
+
+/* The process the running thread belongs to, NULL for kernel threads. */
+struct proc *current_proc(void);
+
+/* Protects the process list, pids and every process's family fields.
+ * Thread context only; IRQ-saving because signal_send can run from the
+ * TTY interrupt and looks processes up. */
+extern struct spinlock proc_lock;
+
+struct proc *proc_find(int pid);            /* caller holds proc_lock */
+int proc_count(void);
+/* Iterate all processes under proc_lock. */
+extern struct list_head proc_list;
+
+/* Starts pid 1 from path with argv/envp (kernel strings).  Returns a
+ * negative errno if the program cannot be executed. */
+int proc_start_init(const char *path, char *const argv[], char *const envp[]);
+/* Terminates the current process with a wait(2) status; never returns. */
+noreturn void proc_exit(int wait_status);
+
+/* Linux wait(2) status encoding. */
+#define W_EXITCODE(code)    (((code) & 0xff) << 8)
+#define W_SIGNALED(sig)     ((sig) & 0x7f)
+
+#endif
