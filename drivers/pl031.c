@@ -9,6 +9,9 @@
 #define RTC_DR  0x00    /* data register: current time in seconds */
 
 static volatile uint8_t *rtc_base;
+/* RTC seconds minus monotonic seconds, fixed at boot: the RTC only counts
+ * whole seconds, the counter gives the fraction. */
+static uint64_t realtime_offset_ns;
 
 void rtc_init(void)
 {
@@ -20,9 +23,16 @@ void rtc_init(void)
         return;
     }
     rtc_base = ioremap(pa, size);
-    if (rtc_base)
+    if (rtc_base) {
+        realtime_offset_ns = rtc_epoch_seconds() * NSEC_PER_SEC - time_ns();
         klog("rtc: pl031 at %#lx, epoch %lu", (unsigned long)pa,
              (unsigned long)rtc_epoch_seconds());
+    }
+}
+
+uint64_t time_realtime_ns(void)
+{
+    return realtime_offset_ns + time_ns();
 }
 
 uint64_t rtc_epoch_seconds(void)

@@ -118,6 +118,21 @@ void schedule(void);
         __ok;                                                              \
     })
 
+/* A sleeping lock for thread context: code that may block (or copy to
+ * and from user memory, which may fault) while holding it.  The holder
+ * may sleep; waiters sleep on `wq`.  Not for IRQ or softirq context. */
+struct mutex {
+    struct spinlock lock;       /* protects owner */
+    struct thread *owner;
+    struct waitq wq;
+    const char *name;
+};
+
+void mutex_init(struct mutex *m, const char *name);
+void mutex_lock(struct mutex *m);
+void mutex_unlock(struct mutex *m);
+bool mutex_held(const struct mutex *m);
+
 uint64_t sched_switch_count(void);
 void sched_dump(void);
 

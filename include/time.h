@@ -23,5 +23,8 @@ void timer_nohz_exit(void);
 /* Wall clock: seconds since the Unix epoch, from the PL031; 0 if none. */
 void rtc_init(void);
 uint64_t rtc_epoch_seconds(void);
+/* Wall-clock time: the RTC's reading at boot plus the monotonic clock
+ * since (CLOCK_REALTIME); settable by clock_settime later. */
+uint64_t time_realtime_ns(void);
 
 #endif

@@ -320,6 +320,49 @@ void wake_up(struct waitq *wq)
     spin_unlock_irqrestore(&wq->lock, flags);
 }
 
+void mutex_init(struct mutex *m, const char *name)
+{
+    spin_init(&m->lock, name);
+    m->owner = NULL;
+    waitq_init(&m->wq);
+    m->name = name;
+}
+
+static bool mutex_try(struct mutex *m)
+{
+    uint64_t flags = spin_lock_irqsave(&m->lock);
+    bool got = m->owner == NULL;
+
+    if (got)
+        m->owner = current;
+    spin_unlock_irqrestore(&m->lock, flags);
+    return got;
+}
+
+void mutex_lock(struct mutex *m)
+{
+    if (m->owner == current)
+        panic("mutex %s: recursive lock by %s", m->name, current->name);
+    wait_event(&m->wq, mutex_try(m));
+}
+
+void mutex_unlock(struct mutex *m)
+{
+    uint64_t flags = spin_lock_irqsave(&m->lock);
+
+    if (m->owner != current)
+        panic("mutex %s: unlocked by a thread that does not hold it",
+              m->name);
+    m->owner = NULL;
+    spin_unlock_irqrestore(&m->lock, flags);
+    wake_up(&m->wq);
+}
+
+bool mutex_held(const struct mutex *m)
+{
+    return m->owner == current;
+}
+
 void sleep_ns(uint64_t ns)
 {
     struct waitq wq;
