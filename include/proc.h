@@ -22,6 +22,14 @@ enum proc_state {
     PROC_ZOMBIE,        /* exited; holds the wait status until reaped */
 };
 
+/* What a pending signal carries into its siginfo. */
+struct sig_info {
+    int code;           /* si_code */
+    int pid;            /* sender, or the child for SIGCHLD */
+    int status;         /* SIGCHLD: exit code or signal */
+    uint64_t addr;      /* fault address */
+};
+
 struct k_sigaction {
     uint64_t handler;   /* SIG_DFL, SIG_IGN or a user address */
     uint64_t flags;     /* SA_* */
@@ -62,6 +70,11 @@ struct proc {
     int altstack_flags;
     sigset_t saved_mask;        /* rt_sigsuspend's, restored at sigreturn */
     bool restore_saved_mask;
+    struct sig_info sinfo[NSIG + 1];
+    bool stopped;               /* SIGSTOP & co: sleeps until SIGCONT */
+    struct waitq stop_wait;
+    bool in_syscall;            /* returning from a syscall: may restart */
+    uint64_t set_child_tid;     /* CLONE_CHILD_SETTID, done by the child */
 
     uint64_t clear_child_tid;   /* set_tid_address */
     uint64_t start_ns;
@@ -85,6 +98,17 @@ extern struct list_head proc_list;
 int proc_start_init(const char *path, char *const argv[], char *const envp[]);
 /* Terminates the current process with a wait(2) status; never returns. */
 noreturn void proc_exit(int wait_status);
+/* Which processes are alive: for sysinfo and the monitor. */
+void proc_dump(void);
+
+/* execve with kernel strings (pid 1's first program). */
+int kernel_execve(const char *path, const char *const argv[],
+                  const char *const envp[]);
+/* The part of exec that runs once the new image is ready (kernel/exec.c):
+ * drops what exec drops (close-on-exec files, caught handlers). */
+void proc_exec_reset(struct proc *p, const char *path);
+/* A vfork child is done with its parent's memory (exec or exit). */
+void proc_vfork_release(struct proc *p);
 
 /* Linux wait(2) status encoding. */
 #define W_EXITCODE(code)    (((code) & 0xff) << 8)

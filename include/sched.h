@@ -13,6 +13,13 @@ struct cpu_context {
     uint64_t fp, lr, sp;
 };
 
+/* User FP/SIMD registers (arch/arm64/fpsimd.S): v0-v31, FPSR, FPCR. */
+struct fpsimd_state {
+    uint64_t v[64];
+    uint32_t fpsr, fpcr;
+    uint64_t pad;
+} __aligned(16);
+
 enum thread_state {
     THREAD_RUNNABLE,
     THREAD_RUNNING,
@@ -35,8 +42,21 @@ struct thread {
     uint64_t slices;            /* timer ticks while running */
     uint64_t switches;          /* times switched in */
     bool timed_out;
-    void *owner;                /* process, later */
+    void *owner;                /* struct proc, NULL for kernel threads */
+    /* User context beyond the trap frame, switched with the thread
+     * (arch/arm64/context.c).  ttbr0 is 0 for kernel-only threads, which
+     * run with an empty user half. */
+    uint64_t ttbr0;             /* page table | ASID << 48 */
+    uint64_t tpidr_el0;         /* the user's thread pointer (TLS) */
+    uint64_t orig_x0;           /* x0 at syscall entry, for restarts */
+    struct fpsimd_state fp;
 };
+
+/* Context-switch hook for user state (arch/arm64/context.c): saves
+ * prev's FP/SIMD and TPIDR_EL0 and loads next's, and its TTBR0. */
+void arch_thread_switch(struct thread *prev, struct thread *next);
+/* Load thread t's TTBR0 now (after exec changed it). */
+void arch_set_ttbr0(uint64_t ttbr0);
 
 void sched_init(void);
 struct thread *thread_create(const char *name, void (*fn)(void *), void *arg);

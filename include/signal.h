@@ -82,6 +82,8 @@ struct proc;
 /* Queue signal sig for process p (any context except hard IRQ with
  * proc_lock held).  Wakes p if it sleeps interruptibly. */
 void signal_send(struct proc *p, int sig, int code, int sender_pid);
+struct sig_info;
+void signal_send_info(struct proc *p, int sig, const struct sig_info *si);
 /* Deliver a fault signal to the current process (from the trap handler). */
 void signal_force_fault(int sig, int code, uint64_t addr);
 /* True if the current process has an unblocked signal pending: blocking

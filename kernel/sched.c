@@ -147,6 +147,7 @@ static void schedule_locked(bool preempt)
     current = next;
     next->switches++;
     nswitches++;
+    arch_thread_switch(prev, next);
     cpu_switch(&prev->ctx, &next->ctx);
 }
 

@@ -198,6 +198,11 @@ void mmu_drop_identity(void)
     isb();
 }
 
+uint64_t mmu_empty_ttbr0(void)
+{
+    return virt_to_phys(empty_pgd);     /* ASID 0: reserved for it */
+}
+
 static uint64_t ioremap_next = IOREMAP_BASE;
 
 void *ioremap(paddr_t pa, size_t size)

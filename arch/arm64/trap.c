@@ -7,6 +7,11 @@
 #include "printk.h"
 #include "sched.h"
 #include "softirq.h"
+#include "proc.h"
+#include "signal.h"
+#include "syscall.h"
+#include "uaccess.h"
+#include "vm.h"
 
 /* ESR_EL1.EC values (Arm ARM D17.2.37). */
 #define EC_UNKNOWN      0x00
@@ -101,14 +106,111 @@ static noreturn void trap_panic(const struct trap_frame *tf, const char *what)
     kernel_poweroff(1);
 }
 
+/* One entry of __ex_table: a user-access instruction and where to resume
+ * if its address turns out to be bad (arch/arm64/uaccess.S). */
+struct ex_entry {
+    uint64_t insn;
+    uint64_t fixup;
+};
+extern const struct ex_entry __ex_table_start[], __ex_table_end[];
+
+static const struct ex_entry *ex_find(uint64_t pc)
+{
+    for (const struct ex_entry *e = __ex_table_start; e < __ex_table_end; e++)
+        if (e->insn == pc)
+            return e;
+    return NULL;
+}
+
+static bool is_abort(unsigned ec)
+{
+    return ec == EC_DABT_LOW || ec == EC_DABT_CUR || ec == EC_IABT_LOW ||
+           ec == EC_IABT_CUR;
+}
+
+/* A fault in a user-access instruction of the kernel: resolve it like a
+ * user fault (CoW, demand paging) or resume at the fixup (-EFAULT). */
+static bool uaccess_fault(struct trap_frame *tf)
+{
+    const struct ex_entry *e = ex_find(tf->elr);
+    struct proc *p = current_proc();
+
+    if (!e)
+        return false;
+    if (!(tf->spsr & DAIF_I))
+        arch_irq_enable();      /* the interrupted copy ran with IRQs on */
+    unsigned fsc = ESR_DFSC(tf->esr) & 0x3c;
+    bool resolvable = fsc == 0x04 || fsc == 0x08 || fsc == 0x0c;
+    if (resolvable && p && p->mm && tf->far < USER_TOP &&
+        vm_fault(p->mm, tf->far, (tf->esr & ESR_WNR) != 0, false) == 0)
+        return true;
+    tf->elr = e->fixup;
+    return true;
+}
+
+/* A fault of a user process: resolve it or signal the process
+ * (SIGSEGV: SEGV_MAPERR where nothing is mapped, SEGV_ACCERR where the
+ * mapping forbids the access; SIGKILL when memory ran out). */
+static void user_abort(struct trap_frame *tf, unsigned ec)
+{
+    struct proc *p = current_proc();
+    unsigned fsc = ESR_DFSC(tf->esr) & 0x3c;
+    bool write = ec == EC_DABT_LOW && (tf->esr & ESR_WNR);
+    bool exec = ec == EC_IABT_LOW;
+
+    if (fsc == 0x20 && ESR_DFSC(tf->esr) == 0x21) {
+        signal_force_fault(SIGBUS, BUS_ADRALN, tf->far);
+        return;
+    }
+    int r = -EFAULT;
+    if ((fsc == 0x04 || fsc == 0x08 || fsc == 0x0c) && tf->far < USER_TOP)
+        r = vm_fault(p->mm, tf->far, write, exec);
+    if (r == 0)
+        return;
+    if (r == -ENOMEM) {
+        klog("vm: out of memory: killing pid %d (%s)", p->pid, p->name);
+        signal_send(p, SIGKILL, SI_KERNEL, 0);
+        return;
+    }
+    signal_force_fault(SIGSEGV, r == -EACCES ? SEGV_ACCERR : SEGV_MAPERR,
+                       tf->far);
+}
+
+static void user_sync(struct trap_frame *tf, unsigned ec)
+{
+    arch_irq_enable();
+    switch (ec) {
+    case EC_SVC64:
+        syscall_dispatch(tf);
+        break;
+    case EC_DABT_LOW:
+    case EC_IABT_LOW:
+        user_abort(tf, ec);
+        break;
+    case EC_PC_ALIGN:
+    case EC_SP_ALIGN:
+        signal_force_fault(SIGBUS, BUS_ADRALN, tf->far);
+        break;
+    case EC_BRK64:
+        signal_force_fault(SIGTRAP, SI_KERNEL, tf->elr);
+        break;
+    default:        /* undefined instruction, traps we do not emulate */
+        signal_force_fault(SIGILL, ILL_ILLOPC, tf->elr);
+        break;
+    }
+    signal_deliver(tf);
+}
+
 void trap_sync(struct trap_frame *tf)
 {
     unsigned ec = ESR_EC(tf->esr);
 
     if (trap_from_user(tf)) {
-        /* No user processes yet: anything from EL0 is unexpected. */
-        trap_panic(tf, "exception from user mode");
+        user_sync(tf, ec);
+        return;
     }
+    if (is_abort(ec) && uaccess_fault(tf))
+        return;
     trap_panic(tf, esr_class_name(ec));
 }
 
@@ -118,6 +220,38 @@ void trap_irq(struct trap_frame *tf)
     /* Bottom halves run with IRQs unmasked, after the EOI. */
     softirq_run();
     sched_preempt_irq();
+    if (trap_from_user(tf)) {
+        /* Back to user mode: a signal sent meanwhile is delivered now.
+         * Deliver with IRQs on: it may write the user stack or exit. */
+        arch_irq_enable();
+        signal_deliver(tf);
+    }
+}
+
+/* EL0 access to the cache type, DC ZVA and cache maintenance, as Linux
+ * allows (C libraries probe them); PAN where the CPU has it (ARMv8.1):
+ * SPAN = 0 makes every exception entry set PSTATE.PAN, so a stray kernel
+ * access to user memory faults; the copy loops use LDTR/STTR, which PAN
+ * does not block. */
+#define SCTLR_SPAN  (1UL << 23)
+#define SCTLR_UCT   (1UL << 15)
+#define SCTLR_DZE   (1UL << 14)
+#define SCTLR_UCI   (1UL << 26)
+#define MSR_PAN_1   ".inst 0xd500419f"      /* msr pan, #1 */
+
+void trap_user_init(void)
+{
+    uint64_t sctlr = read_sysreg(sctlr_el1) | SCTLR_UCT | SCTLR_DZE |
+                     SCTLR_UCI;
+    bool pan = ((read_sysreg(id_aa64mmfr1_el1) >> 20) & 0xf) != 0;
+
+    if (pan)
+        sctlr &= ~SCTLR_SPAN;
+    write_sysreg(sctlr_el1, sctlr);
+    isb();
+    if (pan)
+        __asm__ volatile(MSR_PAN_1 ::: "memory");
+    klog("user mode: PAN %s", pan ? "on" : "not supported by this CPU");
 }
 
 void trap_unexpected(struct trap_frame *tf, uint64_t kind)

@@ -23,6 +23,10 @@ void trap_irq(struct trap_frame *tf);
 void trap_unexpected(struct trap_frame *tf, uint64_t kind);
 void trap_stack_overflow(struct trap_frame *tf);
 
+void trap_user_init(void);
+/* On every return to user mode: deliver pending signals (kernel/signal.c). */
+void signal_deliver(struct trap_frame *tf);
+
 static inline int trap_from_user(const struct trap_frame *tf)
 {
     return (tf->spsr & 0xf) == 0;   /* M[3:0] == EL0t */
