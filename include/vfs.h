@@ -138,6 +138,7 @@ int uio_copy_in(void *dst, const struct uio *u, size_t off, size_t n);
 struct dentry {
     struct list_head node;      /* in the parent's children */
     struct inode *inode;        /* referenced by the entry */
+    uint64_t seq;               /* getdents position: grows in list order */
     uint16_t len;
     char name[];                /* NUL-terminated */
 };
@@ -165,10 +166,14 @@ struct inode {
     struct inode *mounted;      /* a filesystem root mounted here, referenced */
     struct inode *covered;      /* a mounted root: the mount point (referenced) */
 
-    struct mutex data_lock;     /* regular files: data, cap, size */
-    uint8_t *data;              /* regular files (kmalloc), symlinks: target */
-    size_t cap;
-    void *priv;                 /* filesystem specific (procfs generator) */
+    uint64_t next_seq;          /* directories: getdents cookie of the next entry */
+
+    struct mutex data_lock;     /* regular files: pages, npages, size */
+    void **pages;               /* regular files: one frame per 4 KiB, NULL = hole */
+    size_t npages;              /* length of the pages array */
+    char *symlink;              /* symlinks: the target (kmalloc) */
+    void *priv;                 /* filesystem specific (procfs generator,
+                                   a FIFO's pipe) */
 };
 
 /* Per-filesystem inode behaviour beyond ramfs's defaults. */
@@ -229,6 +234,8 @@ int vfs_mknod(struct inode *base, const char *path, uint32_t mode,
               uint32_t rdev);
 int vfs_symlink(struct inode *base, const char *target, const char *path);
 int vfs_link(struct inode *base, const char *oldpath, const char *newpath);
+int vfs_link_at(struct inode *obase, const char *oldpath, struct inode *nbase,
+                const char *newpath, bool follow);
 int vfs_unlink(struct inode *base, const char *path, bool rmdir);
 int vfs_rename(struct inode *obase, const char *oldpath,
                struct inode *nbase, const char *newpath);
