@@ -63,3 +63,21 @@ int initramfs_unpack(struct inode *root, const void *buf, size_t len,
                      struct cpio_stats *st);
 
 #endif
+
+/* ---- system call helpers (fs/sys_file.c) ---- */
+/* A user path copied into a new PATH_MAX kernel buffer; free with
+ * kfree().  NULL with *err = -EFAULT / -ENAMETOOLONG / -ENOMEM. */
+char *fs_getname(uint64_t upath, int *err);
+unsigned fs_umask(void);
+/* read/write through f honouring its position (pos_lock) or at *ppos. */
+ssize_t fs_file_read(struct file *f, const struct uio *u, size_t n,
+                     uint64_t *ppos);
+ssize_t fs_file_write(struct file *f, const struct uio *u, size_t n,
+                      uint64_t *ppos);
+#define MAX_RW_COUNT    (0x7fffffffUL & ~(PAGE_SIZE - 1))  /* Linux clamp */
+/* Copies the user path and resolves dirfd to its base directory
+ * (referenced); free both with at_end(). */
+int at_begin(int dirfd, uint64_t upath, bool empty_ok, char **path,
+             struct inode **base);
+void at_end(char *path, struct inode *base);
+int fs_getcwd(char *buf, size_t size);
