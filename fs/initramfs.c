@@ -166,7 +166,6 @@ int initramfs_unpack(struct inode *root, const void *buf, size_t len,
             ret = -EINVAL;
             break;
         }
-        off = e.next;
         s = cpio_clean_path(e.name, path, PATH_MAX);
         if (s < 0) {
             klog("initramfs: %s: \"%.64s\" at offset %zu; stopped\n",
@@ -174,6 +173,7 @@ int initramfs_unpack(struct inode *root, const void *buf, size_t len,
             ret = -EINVAL;
             break;
         }
+        off = e.next;
         if (!path[0])
             continue;           /* "." : the root itself */
         int r = unpack_entry(&up, &e, path);

@@ -15,6 +15,7 @@
 struct mutex vfs_ns_lock;
 struct inode *vfs_root;
 static uint64_t next_ino = 1;
+static bool vfs_started;
 
 uint64_t vfs_now_ns(void)
 {
@@ -109,6 +110,9 @@ static void vfs_populate(void)
 
 void vfs_init(void)
 {
+    /* Once only: ktests call it too, in case main has not. */
+    if (__atomic_exchange_n(&vfs_started, true, __ATOMIC_ACQ_REL))
+        return;
     mutex_init(&vfs_ns_lock, "vfs.ns");
     vfs_root = inode_new(S_IFDIR | 0755, FS_DEV_RAMFS);
     if (!vfs_root)
