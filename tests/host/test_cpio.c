@@ -18,25 +18,6 @@ struct arc {
     size_t len;
 };
 
-static void arc_add(struct arc *a, const char *name, uint32_t mode,
-                    uint32_t ino, uint32_t nlink, const char *data,
-                    uint32_t rmaj, uint32_t rmin)
-{
-    size_t nlen = strlen(name) + 1, dlen = data ? strlen(data) : 0;
-    char hdr[CPIO_HDR_LEN + 1];
-    snprintf(hdr, sizeof(hdr),
-             "070701%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08zx%08x",
-             ino, mode, 1000, 100, nlink, 1700000000, (unsigned)dlen, 3, 4,
-             rmaj, rmin, nlen, 0);
-    memcpy(a->buf + a->len, hdr, CPIO_HDR_LEN);
-    a->len += CPIO_HDR_LEN;
-    memcpy(a->buf + a->len, name, nlen);
-    a->len = (a->len + nlen + 3) & ~(size_t)3;
-    if (dlen)
-        memcpy(a->buf + a->len, data, dlen);
-    a->len = (a->len + dlen + 3) & ~(size_t)3;
-}
-
 /* Walks an archive like the unpacker; returns entries, or a negative
  * status.  Fails the test if an offset ever goes backwards or stalls. */
 static int walk(const uint8_t *buf, size_t len, int *progress_ok)
@@ -70,6 +51,26 @@ static int walk(const uint8_t *buf, size_t len, int *progress_ok)
 
 #ifndef CPIO_FUZZ
 #include "minitest.h"
+
+static void arc_add(struct arc *a, const char *name, uint32_t mode,
+                    uint32_t ino, uint32_t nlink, const char *data,
+                    uint32_t rmaj, uint32_t rmin)
+{
+    size_t nlen = strlen(name) + 1, dlen = data ? strlen(data) : 0;
+    char hdr[CPIO_HDR_LEN + 1];
+    snprintf(hdr, sizeof(hdr),
+             "070701%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08zx%08x",
+             ino, mode, 1000, 100, nlink, 1700000000, (unsigned)dlen, 3, 4,
+             rmaj, rmin, nlen, 0);
+    memcpy(a->buf + a->len, hdr, CPIO_HDR_LEN);
+    a->len += CPIO_HDR_LEN;
+    memcpy(a->buf + a->len, name, nlen);
+    a->len = (a->len + nlen + 3) & ~(size_t)3;
+    if (dlen)
+        memcpy(a->buf + a->len, data, dlen);
+    a->len = (a->len + dlen + 3) & ~(size_t)3;
+}
+
 
 static void test_fields(void)
 {
