@@ -4,6 +4,7 @@
  * /ktest-* so they can run in any order. */
 #include "fs_priv.h"
 #include "cpio.h"
+#include "dt.h"
 #include "ktest.h"
 #include "mm.h"
 #include "printk.h"
@@ -402,13 +403,18 @@ KTEST(vfs, cpio_good)
     kt_cpio_add(&c, "./bin/sh", S_IFREG | 0755, 3, 2, "#!x", 0, 0);
     kt_cpio_add(&c, "bin/ash", S_IFREG | 0755, 3, 2, NULL, 0, 0);
     kt_cpio_add(&c, "bin/ls", S_IFLNK | 0777, 4, 1, "sh", 0, 0);
+    /* GNU cpio style: the data comes with the last link only. */
+    kt_cpio_add(&c, "bin/l1", S_IFREG | 0755, 9, 2, NULL, 0, 0);
+    kt_cpio_add(&c, "bin/l2", S_IFREG | 0755, 9, 2, "data", 0, 0);
     kt_cpio_add(&c, "dev", S_IFDIR | 0755, 5, 2, NULL, 0, 0);
     kt_cpio_add(&c, "dev/ttyS0", S_IFCHR | 0600, 6, 1, NULL, 4, 64);
     kt_cpio_add(&c, "dev/sda", S_IFBLK | 0600, 7, 1, NULL, 8, 0);
     kt_cpio_add(&c, CPIO_TRAILER, 0, 0, 1, NULL, 0, 0);
     struct cpio_stats st = { 0 };
     KT_EXPECT(t, initramfs_unpack(d, c.buf, c.len, &st) == 0, "unpack");
-    KT_EXPECT(t, st.entries == 7 && st.bytes == 5, "stats %u %llu",
+    KT_EXPECT(t, kt_read(d, "bin/l1", buf, sizeof(buf)) == 4 &&
+                 !strcmp(buf, "data"), "data on the last link");
+    KT_EXPECT(t, st.entries == 9 && st.bytes == 9, "stats %u %llu",
               st.entries, (unsigned long long)st.bytes);
     KT_EXPECT(t, kt_read(d, "bin/ls", buf, sizeof(buf)) == 3 &&
                  !strcmp(buf, "#!x"), "symlink to file");
@@ -485,4 +491,36 @@ KTEST(vfs, cpio_bad)
     }
     kfree(c.buf);
     inode_put(d);
+}
+
+/* Boot with -initrd of any newc archive: vfs_init unpacked it into the
+ * root, and the defaults exist whatever it held. */
+KTEST_DEV(vfs, initrd)
+{
+    uint64_t s, e;
+    KT_ASSERT(t, dt_initrd(&s, &e), "no initrd (boot with QEMU -initrd)");
+    vfs_init();
+    static const char *const must[] = { "/dev/console", "/dev/tty",
+        "/dev/null", "/dev/zero", "/dev/random", "/dev/urandom", "/proc",
+        "/tmp" };
+    for (size_t i = 0; i < ARRAY_SIZE(must); i++)
+        KT_EXPECT(t, kt_lookup(vfs_root, must[i], 0, NULL) == 0, "%s missing",
+                  must[i]);
+    /* List the top level into the log, for the harness to compare. */
+    struct file *f;
+    KT_ASSERT(t, vfs_open(vfs_root, "/", O_RDONLY | O_DIRECTORY, 0, &f) == 0,
+              "open /");
+    uint8_t dbuf[512];
+    struct uio u = { .user = false, .kaddr = dbuf };
+    ssize_t n;
+    while ((n = f->ops->getdents(f, &u, sizeof(dbuf))) > 0) {
+        for (ssize_t off = 0; off < n;) {
+            uint16_t reclen;
+            memcpy(&reclen, dbuf + off + 16, 2);
+            kprintf("vfs.initrd: /%s type %u\n", (char *)dbuf + off + 19,
+                    dbuf[off + 18]);
+            off += reclen;
+        }
+    }
+    file_put(f);
 }
