@@ -163,6 +163,83 @@ struct iovec_user {
     uint64_t len;
 };
 
+/* readv/writev on a pipe or TTY: one read (a second one could block after
+ * the first returned data) or one write per STREAM_CHUNK (so a writev of
+ * at most PIPE_BUF bytes stays atomic), through a kernel buffer. */
+#define STREAM_CHUNK    (64 * 1024)
+static long rwv_stream(struct file *f, const struct iovec_user *iov,
+                       uint64_t cnt, uint64_t total, bool write)
+{
+    size_t cap = (size_t)MIN(total, (uint64_t)STREAM_CHUNK);
+    if (cap == 0)
+        return 0;
+    char *kbuf = kmalloc(cap);
+    if (!kbuf)
+        return -ENOMEM;
+    struct uio ku = { .user = false, .kaddr = kbuf };
+    long done = 0;
+    uint64_t seg = 0, segoff = 0;       /* user-side cursor */
+    for (;;) {
+        size_t fill = 0;
+        if (write) {
+            /* Gather up to cap bytes from the cursor. */
+            uint64_t s = seg, so = segoff;
+            while (fill < cap && s < cnt) {
+                size_t c = (size_t)MIN(iov[s].len - so, (uint64_t)(cap - fill));
+                if (c && copy_from_user(kbuf + fill, iov[s].base + so, c)) {
+                    kfree(kbuf);
+                    return done ? done : -EFAULT;
+                }
+                fill += c;
+                so += c;
+                if (so == iov[s].len) {
+                    s++;
+                    so = 0;
+                }
+            }
+            if (!fill)
+                break;
+            ssize_t n = fs_file_write(f, &ku, fill, NULL);
+            if (n < 0) {
+                if (!done)
+                    done = n;
+                break;
+            }
+            done += n;
+            /* Advance the cursor by what was written. */
+            for (size_t left = (size_t)n; left && seg < cnt;) {
+                size_t c = (size_t)MIN(iov[seg].len - segoff, (uint64_t)left);
+                left -= c;
+                segoff += c;
+                if (segoff == iov[seg].len) {
+                    seg++;
+                    segoff = 0;
+                }
+            }
+            if ((size_t)n < fill || (uint64_t)done >= total)
+                break;
+        } else {
+            ssize_t n = fs_file_read(f, &ku, cap, NULL);
+            if (n <= 0) {
+                done = n;
+                break;
+            }
+            /* Scatter. */
+            size_t at = 0;
+            for (uint64_t s = 0; s < cnt && at < (size_t)n; s++) {
+                size_t c = (size_t)MIN(iov[s].len, (uint64_t)((size_t)n - at));
+                if (c && copy_to_user(iov[s].base, kbuf + at, c))
+                    break;
+                at += c;
+            }
+            done = at ? (long)at : -EFAULT;
+            break;
+        }
+    }
+    kfree(kbuf);
+    return done;
+}
+
 /* readv(2)/writev(2): segments in order, stopping at the first short
  * transfer; errors only if nothing moved. */
 static long rwv_common(int fd, uint64_t uiov, uint64_t cnt, bool write)
@@ -205,6 +282,10 @@ static long rwv_common(int fd, uint64_t uiov, uint64_t cnt, bool write)
             r = -EFAULT;
             goto out;
         }
+    }
+    if (f->stream) {
+        r = rwv_stream(f, iov, cnt, total, write);
+        goto out;
     }
     long done = 0;
     for (uint64_t i = 0; i < cnt; i++) {
