@@ -48,6 +48,9 @@ const struct file_ops *chrdev_ops(uint32_t rdev);
 
 /* ---- pipes (fs/pipe.c) ---- */
 int pipe_create(struct file **rd, struct file **wr, unsigned flags);
+void pipe_init(void);
+/* Attach f (a FIFO inode opened, no ops yet) to the FIFO's pipe. */
+int pipe_fifo_open(struct file *f);
 
 /* ---- procfs (fs/procfs.c) ---- */
 struct inode *procfs_root(void);        /* referenced */

@@ -20,6 +20,9 @@
 
 struct pipe {
     struct mutex lock;
+    struct inode *fifo;         /* a named pipe's inode (not referenced:
+                                   it points back here through ->priv) */
+    unsigned r_opens, w_opens;  /* FIFO opens so far, for blocking open */
     uint8_t *buf;
     size_t head;                /* index of the oldest byte */
     size_t count;               /* bytes buffered */
@@ -119,7 +122,15 @@ static unsigned pipe_poll(struct file *f, struct waitq **wq)
     struct pipe *p = f->priv;
     unsigned m = 0;
     /* Unlocked reads: a stale value only costs one more round of ppoll. */
-    if ((f->flags & O_ACCMODE) == O_RDONLY) {
+    if ((f->flags & O_ACCMODE) == O_RDWR) {
+        /* A FIFO opened both ways: one queue only; rwait is woken by
+         * writes, which is what such a user usually waits for. */
+        *wq = &p->rwait;
+        if (READ_ONCE(p->count))
+            m |= POLLIN | POLLRDNORM;
+        if (PIPE_SIZE - READ_ONCE(p->count) >= PIPE_BUF)
+            m |= POLLOUT | POLLWRNORM;
+    } else if ((f->flags & O_ACCMODE) == O_RDONLY) {
         *wq = &p->rwait;
         if (READ_ONCE(p->count))
             m |= POLLIN | POLLRDNORM;
@@ -144,16 +155,33 @@ static long pipe_ioctl(struct file *f, unsigned long cmd, uint64_t uarg)
     return put_user(n, uarg);
 }
 
+/* Protects FIFO inodes' ->priv (their pipe, made at first open and freed
+ * at last close).  Taken before pipe->lock. */
+static struct mutex fifo_lock;
+
+void pipe_init(void)
+{
+    mutex_init(&fifo_lock, "fifo");
+}
+
 static void pipe_release(struct file *f)
 {
     struct pipe *p = f->priv;
+    unsigned acc = f->flags & O_ACCMODE;
+    bool fifo = p->fifo != NULL;
+    if (fifo)
+        mutex_lock(&fifo_lock);
     mutex_lock(&p->lock);
-    if ((f->flags & O_ACCMODE) == O_RDONLY)
+    if (acc == O_RDONLY || acc == O_RDWR)
         p->readers--;
-    else
+    if (acc == O_WRONLY || acc == O_RDWR)
         p->writers--;
     bool last = p->readers == 0 && p->writers == 0;
     mutex_unlock(&p->lock);
+    if (last && fifo)
+        p->fifo->priv = NULL;
+    if (fifo)
+        mutex_unlock(&fifo_lock);
     if (last) {
         kfree(p->buf);
         kfree(p);
@@ -171,18 +199,88 @@ static const struct file_ops pipe_ops = {
     .release = pipe_release,
 };
 
-int pipe_create(struct file **rd, struct file **wr, unsigned flags)
+static struct pipe *pipe_alloc(void)
 {
     struct pipe *p = kzalloc(sizeof(*p));
-    struct inode *ino = inode_new(S_IFIFO | 0600, FS_DEV_PIPEFS);
-    if (!p || !ino)
-        goto nomem;
+    if (!p)
+        return NULL;
     p->buf = kmalloc(PIPE_SIZE);
-    if (!p->buf)
-        goto nomem;
+    if (!p->buf) {
+        kfree(p);
+        return NULL;
+    }
     mutex_init(&p->lock, "pipe");
     waitq_init(&p->rwait);
     waitq_init(&p->wwait);
+    return p;
+}
+
+/* open(2) of a FIFO (fifo(7)): a reader waits for a writer to open and a
+ * writer for a reader, unless O_NONBLOCK (then a writer without reader
+ * gets -ENXIO); O_RDWR never waits.  f has no ops yet; on error the
+ * caller puts f, which undoes the counts through pipe_release. */
+int pipe_fifo_open(struct file *f)
+{
+    struct inode *ino = f->inode;
+    unsigned acc = f->flags & O_ACCMODE;
+    bool rd = acc == O_RDONLY || acc == O_RDWR;
+    bool wr = acc == O_WRONLY || acc == O_RDWR;
+    bool nonblock = f->flags & O_NONBLOCK;
+
+    mutex_lock(&fifo_lock);
+    struct pipe *p = ino->priv;
+    if (!p) {
+        p = pipe_alloc();
+        if (!p) {
+            mutex_unlock(&fifo_lock);
+            return -ENOMEM;
+        }
+        p->fifo = ino;
+        ino->priv = p;
+    }
+    mutex_lock(&p->lock);
+    if (rd) {
+        p->readers++;
+        p->r_opens++;
+    }
+    if (wr) {
+        p->writers++;
+        p->w_opens++;
+    }
+    unsigned r_seen = p->r_opens, w_seen = p->w_opens;
+    bool need_writer = acc == O_RDONLY && !p->writers;
+    bool need_reader = acc == O_WRONLY && !p->readers;
+    mutex_unlock(&p->lock);
+    mutex_unlock(&fifo_lock);
+    f->priv = p;
+    f->ops = &pipe_ops;
+    f->stream = true;
+    wake_up(&p->rwait);
+    wake_up(&p->wwait);
+
+    if (need_reader && nonblock)
+        return -ENXIO;
+    if (need_writer && !nonblock) {
+        wait_event(&p->rwait, READ_ONCE(p->w_opens) != w_seen ||
+                              signal_pending());
+        if (READ_ONCE(p->w_opens) == w_seen)
+            return -ERESTARTSYS;
+    }
+    if (need_reader) {
+        wait_event(&p->wwait, READ_ONCE(p->r_opens) != r_seen ||
+                              signal_pending());
+        if (READ_ONCE(p->r_opens) == r_seen)
+            return -ERESTARTSYS;
+    }
+    return 0;
+}
+
+int pipe_create(struct file **rd, struct file **wr, unsigned flags)
+{
+    struct pipe *p = pipe_alloc();
+    struct inode *ino = inode_new(S_IFIFO | 0600, FS_DEV_PIPEFS);
+    if (!p || !ino)
+        goto nomem;
     ino->nlink = 1;
     inode_get(ino);
     *rd = file_alloc(ino, &pipe_ops, O_RDONLY | (flags & O_NONBLOCK));

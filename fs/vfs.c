@@ -114,6 +114,7 @@ void vfs_init(void)
     if (__atomic_exchange_n(&vfs_started, true, __ATOMIC_ACQ_REL))
         return;
     mutex_init(&vfs_ns_lock, "vfs.ns");
+    pipe_init();
     vfs_root = inode_new(S_IFDIR | 0755, FS_DEV_RAMFS);
     if (!vfs_root)
         panic("vfs: no memory for the root inode");

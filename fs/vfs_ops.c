@@ -318,10 +318,13 @@ static int open_ops(struct inode *ino, int oflags,
     case S_IFCHR:
         *ops = chrdev_ops(ino->rdev);
         return *ops ? 0 : -ENXIO;
+    case S_IFIFO:
+        *ops = NULL;                /* pipe_fifo_open, after the lock */
+        return 0;
     case S_IFLNK:
         return -ELOOP;
     default:
-        return -ENXIO;              /* block devices, FIFOs, sockets */
+        return -ENXIO;              /* block devices, sockets */
     }
 }
 
@@ -395,8 +398,16 @@ int vfs_open(struct inode *base, const char *path, int oflags, uint32_t mode,
         goto put;
     }
     f->stream = S_ISCHR(ino->mode);
-    *out = f;                       /* the file took our inode reference */
     mutex_unlock(&vfs_ns_lock);
+    if (!ops) {
+        /* A FIFO: may wait for the other end, so not under the lock. */
+        r = pipe_fifo_open(f);
+        if (r) {
+            file_put(f);
+            return r;
+        }
+    }
+    *out = f;                       /* the file took our inode reference */
     return 0;
 put:
     inode_put(ino);

@@ -524,3 +524,52 @@ KTEST_DEV(vfs, initrd)
     }
     file_put(f);
 }
+
+struct fifo_kt {
+    struct inode *dir;
+    volatile int result;
+};
+
+static void fifo_writer(void *arg)
+{
+    struct fifo_kt *fk = arg;
+    struct file *w;
+    sleep_ms(20);
+    fk->result = vfs_open(fk->dir, "fifo", O_WRONLY, 0, &w);
+    if (!fk->result) {
+        file_kwrite(w, "via fifo", 8, 0);
+        file_put(w);
+    }
+    fk->result = fk->result ? fk->result : 1;
+    thread_exit();
+}
+
+KTEST(vfs, fifo)
+{
+    struct inode *d = kt_dir("/ktest-fifo");
+    struct file *r, *w;
+    char buf[16];
+    KT_ASSERT(t, d, "setup");
+    KT_ASSERT(t, vfs_mknod(d, "fifo", S_IFIFO | 0644, 0) == 0, "mkfifo");
+    KT_EXPECT(t, vfs_open(d, "fifo", O_WRONLY | O_NONBLOCK, 0, &w) == -ENXIO,
+              "writer without reader");
+    /* A blocking reader open waits for the writer thread's open. */
+    struct fifo_kt fk = { .dir = d };
+    KT_ASSERT(t, thread_create("kt-fifo", fifo_writer, &fk), "thread");
+    KT_ASSERT(t, vfs_open(d, "fifo", O_RDONLY, 0, &r) == 0, "reader open");
+    ssize_t n = 0, got = 0;
+    while ((n = file_kread(r, buf + got, sizeof(buf) - 1 - got, 0)) > 0)
+        got += n;
+    buf[got] = '\0';
+    KT_EXPECT(t, got == 8 && !strcmp(buf, "via fifo"), "read %ld", (long)got);
+    while (!fk.result)
+        sleep_ms(1);
+    KT_EXPECT(t, fk.result == 1, "writer open %d", fk.result);
+    file_put(r);
+    /* Last close freed the pipe; O_RDWR opens never wait. */
+    KT_ASSERT(t, vfs_open(d, "fifo", O_RDWR, 0, &r) == 0, "O_RDWR");
+    KT_EXPECT(t, file_kwrite(r, "x", 1, 0) == 1 &&
+                 file_kread(r, buf, 4, 0) == 1, "rdwr loop");
+    file_put(r);
+    inode_put(d);
+}
