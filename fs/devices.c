@@ -91,6 +91,8 @@ static ssize_t tty_file_read(struct file *f, const struct uio *u, size_t n,
                              uint64_t *pos)
 {
     char buf[DEV_BOUNCE];
+    if (n == 0)
+        return 0;
     /* One tty_read only: a canonical read returns one line, and the next
      * call could block. */
     ssize_t r = tty_read(buf, MIN(n, sizeof(buf)),
