@@ -118,11 +118,13 @@ static long rw_common(int fd, uint64_t ubuf, uint64_t count, bool write,
         r = -EBADF;
         goto out;
     }
-    size_t n = (size_t)MIN(count, (uint64_t)MAX_RW_COUNT);
-    if (!user_range_ok(ubuf, n)) {
+    /* Linux checks the whole range (access_ok) before clamping the
+     * count to MAX_RW_COUNT, so a huge count is -EFAULT. */
+    if (!user_range_ok(ubuf, count)) {
         r = -EFAULT;
         goto out;
     }
+    size_t n = (size_t)MIN(count, (uint64_t)MAX_RW_COUNT);
     struct uio u = { .user = true, .uaddr = ubuf };
     r = write ? fs_file_write(f, &u, n, ppos) : fs_file_read(f, &u, n, ppos);
 out:
