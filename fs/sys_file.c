@@ -522,7 +522,7 @@ SYSCALL(__NR_pipe2, pipe2)
 SYSCALL(__NR_getdents64, getdents64)
 {
     uint64_t ubuf = SC_ARG(1);
-    size_t n = (size_t)MIN(SC_ARG(2), (uint64_t)MAX_RW_COUNT);
+    size_t n = (uint32_t)SC_ARG(2);     /* unsigned int count in Linux */
     struct file *f = fd_get_file((int)SC_ARG(0));
     if (!f)
         return -EBADF;
