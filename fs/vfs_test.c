@@ -573,3 +573,68 @@ KTEST(vfs, fifo)
     file_put(r);
     inode_put(d);
 }
+
+/* Every object the VFS allocates comes back: a round of file, directory,
+ * link, rename, pipe and FIFO operations leaves the heap and the frame
+ * count exactly where they were (the process leak test relies on it). */
+static void leak_round(struct inode *d)
+{
+    static char data[10000];
+    struct file *f, *r, *w;
+    if (!vfs_open(d, "f", O_CREAT | O_RDWR | O_TRUNC, 0644, &f)) {
+        file_kwrite(f, data, sizeof(data), 0);
+        file_kwrite(f, data, 10, 5 * PAGE_SIZE);
+        file_put(f);
+    }
+    vfs_link(d, "f", "f2");
+    vfs_rename(d, "f2", d, "f3");
+    vfs_symlink(d, "f3", "s");
+    vfs_mkdir(d, "sub", 0755);
+    vfs_rename(d, "f3", d, "sub/f4");
+    if (!vfs_open(d, "s", O_RDONLY, 0, &f))
+        file_put(f);                    /* dangling now: fails, fine */
+    if (!vfs_open(d, "f", O_RDONLY, 0, &f)) {
+        vfs_unlink(d, "f", false);      /* open across the unlink */
+        file_put(f);
+    }
+    vfs_unlink(d, "sub/f4", false);
+    vfs_unlink(d, "sub", true);
+    vfs_unlink(d, "s", false);
+    if (!pipe_create(&r, &w, O_NONBLOCK)) {
+        file_kwrite(w, data, sizeof(data), 0);
+        file_kread(r, data, 100, 0);
+        file_put(w);
+        file_put(r);
+    }
+    vfs_mknod(d, "fifo", S_IFIFO | 0644, 0);
+    if (!vfs_open(d, "fifo", O_RDWR, 0, &f)) {
+        file_kwrite(f, "x", 1, 0);
+        file_put(f);
+    }
+    vfs_unlink(d, "fifo", false);
+    struct fdtable *t = fdtable_new();
+    if (t && !pipe_create(&r, &w, 0)) {
+        fdtable_install(t, r, false);
+        fdtable_install(t, w, true);
+        struct fdtable *c = fdtable_clone(t);
+        fdtable_close_on_exec(c);
+        fdtable_put(c);
+    }
+    fdtable_put(t);
+}
+
+KTEST(vfs, no_leak)
+{
+    struct inode *d = kt_dir("/ktest-leak");
+    KT_ASSERT(t, d, "setup");
+    for (int i = 0; i < 3; i++)
+        leak_round(d);
+    size_t heap0 = kmalloc_bytes_in_use(), free0 = frame_free_count();
+    for (int i = 0; i < 50; i++)
+        leak_round(d);
+    size_t heap1 = kmalloc_bytes_in_use(), free1 = frame_free_count();
+    KT_EXPECT(t, heap1 == heap0, "heap %zu -> %zu", heap0, heap1);
+    KT_EXPECT(t, free1 == free0, "free frames %zu -> %zu", free0, free1);
+    KT_EXPECT(t, ramfs_dir_empty(d), "directory left non-empty");
+    inode_put(d);
+}
