@@ -3,7 +3,8 @@
  *   console (early UART) -> device tree -> command line -> frames ->
  *   kernel page tables -> console (from the DTB) -> GIC -> GICv2m ->
  *   scheduler -> timer -> RTC -> PCI -> drivers -> softirq thread ->
- *   monitor -> IRQs on -> network configuration -> "kernel ready" -> tests
+ *   monitor -> IRQs on -> network configuration -> "kernel ready" ->
+ *   syscalls, VFS and initramfs -> tests -> pid 1 (kernel/init.c)
  */
 #include "arch.h"
 #include "cmdline.h"
@@ -22,11 +23,15 @@
 #include "psci.h"
 #include "sched.h"
 #include "softirq.h"
+#include "syscall.h"
+#include "vfs.h"
+#include "../arch/arm64/trap.h"
 #include "time.h"
 #include "virtio.h"
 
 extern char _start[], _end[];
 void mmu_drop_identity(void);
+void userspace_start(void);
 
 paddr_t kimage_phys;
 
@@ -113,7 +118,12 @@ noreturn void kmain(paddr_t dtb, paddr_t image)
     uint64_t ready = time_ns();
     klog("kernel ready (%lu us)", (unsigned long)(ready / 1000));
 
+    syscall_init();
+    trap_user_init();
+    vfs_init();
     ktest_run_from_cmdline();
+    if (!cmdline_get("ktest"))
+        userspace_start();
 
     sched_idle();
 }
