@@ -159,13 +159,24 @@ int main(void)
     CHECKF(r == -1 && errno == EFAULT, "efault.waitid_info", "returned %ld errno %d", r, errno);
     waitpid(c, NULL, 0);
 
-    /* A tty ioctl with a bad argument (only when fd 1 is a terminal). */
+    /* A tty ioctl with a bad argument, on the console (fd 1 is
+     * selfcheck's pipe). */
     struct termios t;
-    if (tcgetattr(1, &t) == 0) {
+    int con = open("/dev/console", O_RDWR | O_NOCTTY);
+    if (con >= 0 && tcgetattr(con, &t) == 0) {
         errno = 0;
-        r = syscall(SYS_ioctl, 1, TCGETS, 1UL);
+        r = syscall(SYS_ioctl, con, TCGETS, 1UL);
         CHECKF(r == -1 && errno == EFAULT, "efault.ioctl_tcgets", "returned %ld errno %d", r, errno);
+        errno = 0;
+        r = syscall(SYS_ioctl, con, TIOCGWINSZ, 0xffff000000000000UL);
+        CHECKF(r == -1 && errno == EFAULT, "efault.ioctl_tiocgwinsz", "returned %ld errno %d",
+               r, errno);
+    } else {
+        CHECKF(0, "efault.ioctl_tcgets", "no terminal on /dev/console (fd %d, errno %d)", con,
+               errno);
     }
+    if (con >= 0)
+        close(con);
 
     /* Huge lengths: EFAULT (the range is not user memory), not a crash. */
     errno = 0;
