@@ -111,7 +111,8 @@ int main(void)
     errno = 0;
     CHECK(munmap((void *)0x1001, PAGE) == -1 && errno == EINVAL, "mem.munmap_unaligned");
     errno = 0;
-    CHECK(mprotect((void *)0x1001, PAGE, PROT_READ) == -1 && errno == EINVAL,
+    /* Raw: musl's mprotect() rounds the address down itself. */
+    CHECK(syscall(SYS_mprotect, 0x1001UL, PAGE, PROT_READ) == -1 && errno == EINVAL,
           "mem.mprotect_unaligned");
     CHECK(madvise(NULL, 0, MADV_NORMAL) == 0, "mem.madvise");
 
