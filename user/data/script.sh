@@ -1,0 +1,3 @@
+#!/bin/sh
+echo "script-ok $1"
+exit 5
