@@ -40,6 +40,9 @@ struct file;
 #define STACK_SIZE      (8UL << 20)
 #define MMAP_TOP        (STACK_TOP - STACK_SIZE - (1UL << 30))
 #define PIE_BASE        0x0000555555500000UL
+/* The signal return trampoline page, above the stack (the vDSO's
+ * __kernel_rt_sigreturn on Linux). */
+#define SIGPAGE_ADDR    (STACK_TOP + 0x10000)
 #define MMAP_MIN_ADDR   0x10000UL       /* page 0 and a bit stay unmapped */
 
 #define VMA_SHARED      0x1     /* MAP_SHARED: fork shares, no CoW */
@@ -90,6 +93,8 @@ long vm_mmap(struct mm *mm, uint64_t addr, uint64_t len, unsigned prot,
 int vm_munmap(struct mm *mm, uint64_t addr, uint64_t len);
 int vm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, unsigned prot);
 uint64_t vm_brk(struct mm *mm, uint64_t newbrk);
+/* Map an existing frame read-only and shared (it gains a reference). */
+int vm_map_frame(struct mm *mm, uint64_t va, paddr_t pa, unsigned prot);
 /* Drop the private pages of a range; they read back as zero. */
 int vm_dontneed(struct mm *mm, uint64_t addr, uint64_t len);
 

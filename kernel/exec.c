@@ -283,6 +283,32 @@ static int load_segments(struct mm *mm, struct file *f,
     return 0;
 }
 
+/* The signal return trampoline, shared by every process: a handler
+ * installed without SA_RESTORER (glibc on arm64 relies on the kernel's)
+ * returns here.  "mov x8, #__NR_rt_sigreturn; svc #0". */
+#define INSN_MOV_X8_SIGRETURN   (0xd2800008 | (__NR_rt_sigreturn << 5))
+#define INSN_SVC_0              0xd4000001
+static paddr_t sigpage;
+
+static int map_sigpage(struct mm *mm)
+{
+    if (!sigpage) {
+        sigpage = frame_alloc();
+        if (!sigpage)
+            return -ENOMEM;
+        uint32_t *code = phys_to_virt(sigpage);
+        code[0] = INSN_MOV_X8_SIGRETURN;
+        code[1] = INSN_SVC_0;
+        dsb(ish);
+        __asm__ volatile("dc cvau, %0" : : "r"(code) : "memory");
+        dsb(ish);
+        __asm__ volatile("ic ialluis" ::: "memory");
+        dsb(ish);
+        isb();
+    }
+    return vm_map_frame(mm, SIGPAGE_ADDR, sigpage, PROT_READ | PROT_EXEC);
+}
+
 /* Strings at the top, then the pointer vectors; returns the initial SP. */
 static int build_stack(struct mm *mm, const struct exec_args *a,
                        const char *execfn, const struct image *img,
@@ -499,6 +525,8 @@ static int do_execve(const char *path, struct exec_args *a,
     uint64_t sp = 0;
     if (!err)
         err = build_stack(mm, a, path, &img, &sp);
+    if (!err)
+        err = map_sigpage(mm);
     if (err)
         goto out;
 

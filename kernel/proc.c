@@ -144,7 +144,7 @@ static void init_thread(void *arg)
 {
     const char *const *args = arg;      /* path, then argv..., NULL */
     static const char *const envp[] = { "HOME=/", "TERM=linux", NULL };
-    int err = kernel_execve(args[0], args + 1, envp);
+    int err = kernel_execve(args[0], args, envp);
 
     if (err) {
         klog("init: cannot run %s: error %d", args[0], err);

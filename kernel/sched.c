@@ -101,7 +101,11 @@ struct thread *thread_create(const char *name, void (*fn)(void *), void *arg)
     t->arg = arg;
     t->ctx.x19 = (uint64_t)t;
     t->ctx.lr = (uint64_t)thread_trampoline;
-    t->ctx.sp = (uint64_t)t->stack_top;
+    /* The top TRAP_FRAME_SIZE bytes are where a user thread's registers
+     * live while it is in the kernel (the EL0 exception entry saves them
+     * there): start below, so a process's first kernel frames do not
+     * overwrite the user state prepared for it. */
+    t->ctx.sp = (uint64_t)t->stack_top - TRAP_FRAME_SIZE;
     list_init(&t->sleep_node);
 
     uint64_t flags = spin_lock_irqsave(&sched_lock);
@@ -344,6 +348,10 @@ void mutex_lock(struct mutex *m)
 {
     if (m->owner == current)
         panic("mutex %s: recursive lock by %s", m->name, current->name);
+    /* Uncontended first: the boot thread (which may not sleep) takes
+     * mutexes during start-up, when nobody else holds them. */
+    if (mutex_try(m))
+        return;
     wait_event(&m->wq, mutex_try(m));
 }
 

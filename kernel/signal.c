@@ -16,6 +16,7 @@
 #include "string.h"
 #include "syscall.h"
 #include "uaccess.h"
+#include "vm.h"
 
 void fpsimd_save(struct fpsimd_state *s);
 void fpsimd_load(const struct fpsimd_state *s);
@@ -281,7 +282,7 @@ static int setup_frame(struct proc *p, struct trap_frame *tf, int sig,
     tf->x[1] = frame_at + offsetof(struct rt_sigframe, info);
     tf->x[2] = frame_at + offsetof(struct rt_sigframe, uc);
     tf->x[29] = rec_at;
-    tf->x[30] = ka->restorer;
+    tf->x[30] = (ka->flags & SA_RESTORER) ? ka->restorer : SIGPAGE_ADDR;
     tf->sp = frame_at;
     tf->elr = ka->handler;
     /* PSTATE for the handler: EL0, flags cleared (Linux also resets
@@ -336,6 +337,13 @@ void signal_deliver(struct trap_frame *tf)
             /* pid 1 only gets the signals it asked for (Linux). */
             if (p->pid == 1 && si.code != SI_KERNEL)
                 continue;
+            if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL ||
+                sig == SIGTRAP || sig == SIGFPE)
+                /* Linux's show_unhandled_signals: say where it died. */
+                klog("pid %d (%s): unhandled signal %d code %d at pc %#lx, "
+                     "address %#lx, sp %#lx", p->pid, p->name, sig, si.code,
+                     (unsigned long)tf->elr, (unsigned long)si.addr,
+                     (unsigned long)tf->sp);
             proc_exit(W_SIGNALED(sig));
         }
         if (restart) {

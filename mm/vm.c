@@ -620,3 +620,17 @@ int vm_dontneed(struct mm *mm, uint64_t addr, uint64_t len)
     }
     return 0;
 }
+
+int vm_map_frame(struct mm *mm, uint64_t va, paddr_t pa, unsigned prot)
+{
+    int err = vm_add(mm, va, PAGE_SIZE, prot, VMA_SHARED);
+    if (err)
+        return err;
+    pte_t *e = pte_walk(mm, va, true);
+    if (!e)
+        return -ENOMEM;
+    frame_ref(pa);
+    *e = user_pte(pa, prot, false);
+    mm->pages++;
+    return 0;
+}
