@@ -8,6 +8,7 @@
 #include "mm.h"
 #include "irq.h"
 #include "kmon.h"
+#include "tty.h"
 #include "printk.h"
 
 #define UART_DR         0x00    /* data */
@@ -67,8 +68,7 @@ void pl011_init(void)
     klog("console: pl011 at %#lx (%s)", (unsigned long)pa, dt_node_name(node));
 }
 
-/* Receive interrupt: drain the FIFO into the monitor, which runs in its
- * own thread.  Clear first, then drain: a byte landing between the last
+/* Receive interrupt: drain the FIFO into the TTY or the monitor.  Clear first, then drain: a byte landing between the last
  * read and a later clear would have its interrupt wiped while it sits in
  * the FIFO, and QEMU's PL011 only raises RX again when the FIFO goes from
  * empty to non-empty, so console input would stop for good.  In this
@@ -79,9 +79,18 @@ static void pl011_irq(unsigned irq, void *ctx)
     int c;
 
     mmio_write32(uart_base + UART_ICR, UART_INT_RX | UART_INT_RT);
-    while ((c = pl011_getc()) >= 0)
-        kmon_rx_byte((char)c);
-    kmon_rx_done();
+    /* After tty_init() the console belongs to user space. */
+    bool tty = tty_active();
+    while ((c = pl011_getc()) >= 0) {
+        if (tty)
+            tty_input_byte((char)c);
+        else
+            kmon_rx_byte((char)c);
+    }
+    if (tty)
+        tty_input_done();
+    else
+        kmon_rx_done();
 }
 
 void pl011_enable_rx_irq(void)

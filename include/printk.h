@@ -15,5 +15,6 @@ void klog(const char *fmt, ...) __printf(1, 2);
 /* Console output sink; the PL011 driver installs itself here. */
 void console_set_putc(void (*putc)(char c));
 void console_putc(char c);
+void console_write_raw(const char *s, size_t n);
 
 #endif

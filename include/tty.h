@@ -22,4 +22,11 @@ long tty_ioctl(unsigned long cmd, uint64_t uarg);
 unsigned tty_poll(void);
 struct waitq *tty_waitq(void);
 
+/* The receive path (PL011 interrupt) and the line discipline's input. */
+bool tty_active(void);
+void tty_input_byte(char c);
+void tty_input_done(void);      /* wakes readers after a burst */
+/* Input counters, for tests. */
+uint64_t tty_dropped(void);
+
 #endif

@@ -73,7 +73,3 @@ void userspace_start(void)
     }
 }
 
-/* Until drivers/tty.c is merged: console input stays with the monitor. */
-__attribute__((weak)) void tty_init(void)
-{
-}

@@ -26,6 +26,17 @@ void console_putc(char c)
     console_out(c);
 }
 
+/* Bytes exactly as given (the TTY does its own output processing),
+ * serialised with kernel messages. */
+void console_write_raw(const char *s, size_t n)
+{
+    uint64_t flags = spin_lock_irqsave(&console_lock);
+
+    for (size_t i = 0; i < n && console_out; i++)
+        console_out(s[i]);
+    spin_unlock_irqrestore(&console_lock, flags);
+}
+
 static void console_write(const char *s, size_t n)
 {
     uint64_t flags = 0;

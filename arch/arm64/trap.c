@@ -95,6 +95,24 @@ static void dump_frame(const struct trap_frame *tf)
 
 extern bool console_panic_mode;
 
+/* Walk the frame-pointer chain (AAPCS64 frame records: fp -> {fp, lr}),
+ * staying inside kernel addresses and bounded in depth. */
+static void dump_backtrace(uint64_t fp)
+{
+    kprintf("backtrace:");
+    for (int depth = 0; depth < 16 && fp >= KIMAGE_BASE && !(fp & 15);
+         depth++) {
+        const uint64_t *rec = (const uint64_t *)fp;
+        if (!rec[1])
+            break;
+        kprintf(" %lx", (unsigned long)rec[1]);
+        if (rec[0] <= fp)
+            break;
+        fp = rec[0];
+    }
+    kprintf("\n");
+}
+
 /* The panic line first (what the harness and a reader look for), then
  * the decoded syndrome and the registers, then power-off. */
 static noreturn void trap_panic(const struct trap_frame *tf, const char *what)
@@ -103,6 +121,8 @@ static noreturn void trap_panic(const struct trap_frame *tf, const char *what)
     console_panic_mode = true;
     klog("KERNEL PANIC: %s at %#lx", what, (unsigned long)tf->elr);
     dump_frame(tf);
+    if (!trap_from_user(tf))
+        dump_backtrace(tf->x[29]);
     kernel_poweroff(1);
 }
 
