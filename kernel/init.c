@@ -1,6 +1,7 @@
 /* Starting user space the way Linux does (init/main.c, kernel_init):
  * pid 1 is `rdinit=` (default /init) from the initramfs; failing that,
- * `init=`, then /sbin/init, /etc/init, /bin/init, /bin/sh.  The words after
+ * `init=`, then (unless rdinit= named the missing program) /sbin/init,
+ * /etc/init, /bin/init, /bin/sh.  The words after
  * `--` on the command line are init's arguments.  With no initramfs and
  * neither argument given there is no user space and the serial console
  * stays with the kernel monitor. */
@@ -47,7 +48,10 @@ void userspace_start(void)
             path = init;
         else if (init)
             klog("init: init=%s not found", init);
-        for (unsigned i = 0; !path && i < ARRAY_SIZE(fallback); i++)
+        /* An explicit rdinit= that is missing does not fall back to the
+         * default list: Linux then wants a root filesystem (root=), and we
+         * have none yet, so the boot ends with the message above. */
+        for (unsigned i = 0; !path && !rdinit && i < ARRAY_SIZE(fallback); i++)
             if (exists(fallback[i]))
                 path = fallback[i];
     }
