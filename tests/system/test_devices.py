@@ -30,7 +30,10 @@ def device_boot(kernel, tmp_path_factory):
              # one that insists on VIRTIO_F_ACCESS_PLATFORM (no IOMMU here).
              "-device", "virtio-net-pci,mac=52:54:00:12:34:58,disable-modern=on",
              "-device", "virtio-net-pci,mac=52:54:00:12:34:59,"
-                        "disable-legacy=on,iommu_platform=on"]
+                        "disable-legacy=on,iommu_platform=on",
+             # vfs.initrd checks the unpacked archive; no rdinit= is given
+             # and ktest= stops the boot before user space starts.
+             "-initrd", str(qemu.BUILD / "initramfs.cpio")]
     # Suite globs keep the command line short (it also runs those suites'
     # self-contained tests, which is harmless).
     suites = sorted({n.split(".")[0] + ".*" for n in names})
