@@ -177,6 +177,12 @@ static void pipe_release(struct file *f)
     if (acc == O_WRONLY || acc == O_RDWR)
         p->writers--;
     bool last = p->readers == 0 && p->writers == 0;
+    /* Wake the other end while p is certainly alive: after the unlock the
+     * other end's release may free it. */
+    if (!last) {
+        wake_up(&p->rwait);
+        wake_up(&p->wwait);
+    }
     mutex_unlock(&p->lock);
     if (last && fifo)
         p->fifo->priv = NULL;
@@ -185,10 +191,7 @@ static void pipe_release(struct file *f)
     if (last) {
         kfree(p->buf);
         kfree(p);
-        return;
     }
-    wake_up(&p->rwait);
-    wake_up(&p->wwait);
 }
 
 static const struct file_ops pipe_ops = {

@@ -58,7 +58,9 @@ struct proc {
     int wait_status;            /* Linux wait(2) encoding, set at exit */
     struct waitq child_wait;    /* the parent sleeps here in wait4 */
     struct proc *vfork_parent;  /* woken when this child execs or exits */
-    bool vfork_done;
+    bool *vfork_done;           /* on the sleeping parent's stack: the child
+                                   may be freed (autoreaped) before the
+                                   parent looks, the parent's stack not */
 
     /* Signals, under sig_lock (IRQ-saving: the TTY raises SIGINT from
      * its receive interrupt). */

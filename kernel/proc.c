@@ -223,6 +223,7 @@ static long do_clone(struct trap_frame *tf, uint64_t flags, uint64_t stack,
         return -EAGAIN;
 
     struct proc *c = proc_alloc();
+    bool vfork_done = false;
     if (!c)
         return -ENOMEM;
     if (vfork) {
@@ -267,8 +268,10 @@ static long do_clone(struct trap_frame *tf, uint64_t flags, uint64_t stack,
     list_add_tail(&c->all_node, &proc_list);
     nprocs++;
     spin_unlock_irqrestore(&proc_lock, irq);
-    if (vfork)
+    if (vfork) {
         c->vfork_parent = parent;
+        c->vfork_done = &vfork_done;
+    }
 
     /* Complete the thread before the scheduler can pick it. */
     irq = arch_irq_save();
@@ -303,7 +306,7 @@ static long do_clone(struct trap_frame *tf, uint64_t flags, uint64_t stack,
     }
     if (vfork) {
         /* The parent sleeps until the child stops using its memory. */
-        wait_event(&parent->child_wait, READ_ONCE(c->vfork_done));
+        wait_event(&parent->child_wait, READ_ONCE(vfork_done));
     }
     return pid;
 
@@ -329,7 +332,8 @@ void proc_vfork_release(struct proc *p)
     if (!parent)
         return;
     p->vfork_parent = NULL;
-    WRITE_ONCE(p->vfork_done, true);
+    WRITE_ONCE(*p->vfork_done, true);
+    p->vfork_done = NULL;
     wake_up(&parent->child_wait);
 }
 

@@ -363,8 +363,11 @@ void mutex_unlock(struct mutex *m)
         panic("mutex %s: unlocked by a thread that does not hold it",
               m->name);
     m->owner = NULL;
-    spin_unlock_irqrestore(&m->lock, flags);
+    /* Wake before letting go of m->lock: once it is released (IRQs back
+     * on) another thread may take the mutex, drop the last reference to
+     * the object holding it and free it, so m must not be touched after. */
     wake_up(&m->wq);
+    spin_unlock_irqrestore(&m->lock, flags);
 }
 
 bool mutex_held(const struct mutex *m)

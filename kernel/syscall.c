@@ -14,7 +14,7 @@ extern const struct syscall_desc __syscalls_start[], __syscalls_end[];
 static const struct syscall_desc *table[NR_SYSCALLS];
 /* Numbers already reported; written by the calling thread only, a race
  * costs at most a duplicate log line. */
-static uint64_t reported[NR_SYSCALLS / 64];
+static uint64_t reported[NR_SYSCALLS / 64 + 1];  /* + the out-of-range bit */
 
 void syscall_init(void)
 {
@@ -43,10 +43,12 @@ void syscall_dispatch(struct trap_frame *tf)
     if (nr < NR_SYSCALLS && table[nr]) {
         ret = table[nr]->fn(tf);
     } else {
-        uint64_t bit = nr < NR_SYSCALLS ? 1ULL << (nr % 64) : 0;
-        if (nr >= NR_SYSCALLS || !(reported[nr / 64] & bit)) {
-            if (nr < NR_SYSCALLS)
-                reported[nr / 64] |= bit;
+        /* Numbers past the table share one "reported" bit, so a fuzzer
+         * cannot flood the log. */
+        uint64_t slot = nr < NR_SYSCALLS ? nr : NR_SYSCALLS;
+        uint64_t bit = 1ULL << (slot % 64);
+        if (!(reported[slot / 64] & bit)) {
+            reported[slot / 64] |= bit;
             klog("syscall: %lu not implemented (first called by pid %d, %s)",
                  (unsigned long)nr, p->pid, p->name);
         }
