@@ -33,6 +33,23 @@
 #define ESR_ISS(esr)    ((esr) & 0x1ffffff)
 #define ESR_DFSC(esr)   ((esr) & 0x3f)
 #define ESR_WNR         (1 << 6)
+/* DFSC/IFSC values (Arm ARM D17.2.37): the type in bits [5:2], the
+ * translation-table level in [1:0]. */
+#define FSC_TYPE(fsc)   ((fsc) & 0x3c)
+#define FSC_TRANSLATION 0x04    /* nothing mapped at that level */
+#define FSC_ACCESS_FLAG 0x08
+#define FSC_PERMISSION  0x0c
+#define FSC_ALIGNMENT   0x21
+#define FSC_ADDR_SIZE   0x00
+#define FSC_EXTERNAL    0x10
+
+/* A fault the address space may resolve (demand paging, copy-on-write);
+ * the rest (external aborts, alignment, TLB conflicts) never are. */
+static bool fsc_resolvable(unsigned fsc)
+{
+    unsigned t = FSC_TYPE(fsc);
+    return t == FSC_TRANSLATION || t == FSC_ACCESS_FLAG || t == FSC_PERMISSION;
+}
 
 static const char *esr_class_name(unsigned ec)
 {
@@ -58,14 +75,15 @@ static const char *esr_class_name(unsigned ec)
 /* Fault status codes of data/instruction aborts (D17.2.37, DFSC). */
 static const char *fault_status_name(unsigned fsc)
 {
-    switch (fsc & 0x3c) {
-    case 0x04: return "translation fault";
-    case 0x08: return "access flag fault";
-    case 0x0c: return "permission fault";
-    case 0x00: return "address size fault";
-    case 0x10: return "synchronous external abort";
-    case 0x20: return fsc == 0x21 ? "alignment fault" : "other";
-    default:   return "other";
+    if (fsc == FSC_ALIGNMENT)
+        return "alignment fault";
+    switch (FSC_TYPE(fsc)) {
+    case FSC_TRANSLATION: return "translation fault";
+    case FSC_ACCESS_FLAG: return "access flag fault";
+    case FSC_PERMISSION:  return "permission fault";
+    case FSC_ADDR_SIZE:   return "address size fault";
+    case FSC_EXTERNAL:    return "synchronous external abort";
+    default:              return "other";
     }
 }
 
@@ -159,9 +177,7 @@ static bool uaccess_fault(struct trap_frame *tf)
         return false;
     if (!(tf->spsr & DAIF_I))
         arch_irq_enable();      /* the interrupted copy ran with IRQs on */
-    unsigned fsc = ESR_DFSC(tf->esr) & 0x3c;
-    bool resolvable = fsc == 0x04 || fsc == 0x08 || fsc == 0x0c;
-    if (resolvable && p && p->mm && tf->far < USER_TOP &&
+    if (fsc_resolvable(ESR_DFSC(tf->esr)) && p && p->mm && tf->far < USER_TOP &&
         vm_fault(p->mm, tf->far, (tf->esr & ESR_WNR) != 0, false) == 0)
         return true;
     tf->elr = e->fixup;
@@ -174,16 +190,16 @@ static bool uaccess_fault(struct trap_frame *tf)
 static void user_abort(struct trap_frame *tf, unsigned ec)
 {
     struct proc *p = current_proc();
-    unsigned fsc = ESR_DFSC(tf->esr) & 0x3c;
+    unsigned fsc = ESR_DFSC(tf->esr);
     bool write = ec == EC_DABT_LOW && (tf->esr & ESR_WNR);
     bool exec = ec == EC_IABT_LOW;
 
-    if (fsc == 0x20 && ESR_DFSC(tf->esr) == 0x21) {
+    if (fsc == FSC_ALIGNMENT) {
         signal_force_fault(SIGBUS, BUS_ADRALN, tf->far);
         return;
     }
     int r = -EFAULT;
-    if ((fsc == 0x04 || fsc == 0x08 || fsc == 0x0c) && tf->far < USER_TOP)
+    if (fsc_resolvable(fsc) && tf->far < USER_TOP)
         r = vm_fault(p->mm, tf->far, write, exec);
     if (r == 0)
         return;
