@@ -213,16 +213,20 @@ SYSCALL(__NR_sysinfo, sysinfo)
     return copy_to_user(SC_ARG(0), &si, sizeof(si));
 }
 
+/* No CPU time accounting yet: struct tms and struct rusage read as zero. */
+#define TMS_SIZE        32      /* struct tms: four clock_t */
+#define RUSAGE_SIZE     144     /* struct rusage on LP64 Linux */
+
 SYSCALL(__NR_times, times)
 {
-    if (SC_ARG(0) && clear_user(SC_ARG(0), 32))
+    if (SC_ARG(0) && clear_user(SC_ARG(0), TMS_SIZE))
         return -EFAULT;
     return (long)(time_ns() / (NSEC_PER_SEC / 100));  /* clock ticks */
 }
 
 SYSCALL(__NR_getrusage, getrusage)
 {
-    return clear_user(SC_ARG(1), 144);
+    return clear_user(SC_ARG(1), RUSAGE_SIZE);
 }
 
 #define GRND_NONBLOCK   1
