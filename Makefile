@@ -89,13 +89,21 @@ $(BADELF): $(UBUILD)/tiny user/mkbadelf.py
 # Busybox applets as symlinks in /bin, and the test programs.
 BB_LINKS := sh ash ls cat echo true false poweroff reboot ps mkdir rmdir rm \
             cp mv ln sleep env printf test kill mount umount uname dmesg \
-            head tail wc grep sed sort hexdump od stat touch pwd id ps free
-$(BUILD)/initramfs.list: user/initramfs.list Makefile
+            head tail wc grep sed sort hexdump od stat touch pwd id ps free \
+            awk basename chmod clear cmp cut date dd df diff dirname du \
+            expr find hostname less md5sum mkfifo mknod more nproc pidof \
+            readlink realpath seq setsid sha256sum stty sync tee time \
+            timeout top tr tty uniq uptime vi which xargs yes
+# Rewritten only when its text changes (a test added or removed), so the
+# archive is rebuilt exactly then.
+$(BUILD)/initramfs.list: user/initramfs.list FORCE
 	@mkdir -p $(dir $@)
 	@{ cat user/initramfs.list; \
 	   for l in $(sort $(BB_LINKS)); do echo "slink /bin/$$l busybox 777 0 0"; done; \
 	   for t in $(USER_TESTS); do echo "file /bin/tests/$$t $(UBUILD)/tests/$$t 755 0 0"; done; \
-	 } > $@
+	 } > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+FORCE:
 
 $(BUILD)/initramfs.cpio: $(BUILD)/initramfs.list $(USER_BINS) $(BADELF) \
                          tools/mkinitramfs.py $(wildcard user/data/*)
@@ -139,5 +147,5 @@ bench-proc: setup
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all setup run test clean bench-boot bench-net-irq bench-net bench-proc initramfs
+.PHONY: FORCE all setup run test clean bench-boot bench-net-irq bench-net bench-proc initramfs
 -include $(OBJS:.o=.d)

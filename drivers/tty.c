@@ -142,6 +142,14 @@ bool tty_active(void)
     return READ_ONCE(tty.active);
 }
 
+void tty_owner(int *session, int *pgrp)
+{
+    uint64_t flags = spin_lock_irqsave(&tty.lock);
+    *session = tty.session;
+    *pgrp = tty.pgrp;
+    spin_unlock_irqrestore(&tty.lock, flags);
+}
+
 uint64_t tty_dropped(void)
 {
     return tty.dropped;

@@ -53,7 +53,8 @@ void pipe_init(void);
 int pipe_fifo_open(struct file *f);
 
 /* ---- procfs (fs/procfs.c) ---- */
-struct inode *procfs_root(void);        /* referenced */
+struct inode *procfs_root(void);        /* referenced, NULL if no memory */
+void procfs_mounted(void);              /* for /proc/mounts */
 
 /* ---- initramfs (fs/initramfs.c) ---- */
 struct cpio_stats {

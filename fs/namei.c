@@ -14,9 +14,15 @@
 #include "proc.h"
 #include "string.h"
 
+#define WALK_DYN_LINKS  4       /* computed link targets per lookup */
+
 struct walk {
     const char *stack[SYMLOOP_MAX + 1];     /* pending strings, top last */
     int n;
+    /* Storage for computed targets (/proc/self), which have no string of
+     * their own to point at. */
+    char dyn[WALK_DYN_LINKS][READLINK_DYN_MAX];
+    int ndyn;
 };
 
 void vfs_touch(struct inode *ino, bool modify)
@@ -99,7 +105,7 @@ static int walk_step(struct inode *dir, const char *name, size_t len,
 int namei_walk(struct inode *base, const char *path, unsigned flags,
                struct walk_result *res)
 {
-    struct walk w = { .n = 0 };
+    struct walk w = { .n = 0, .ndyn = 0 };
     const char *name = NULL;
     size_t len = 0;
     bool last = true, trailing = false, final_trailing = false;
@@ -141,6 +147,16 @@ int namei_walk(struct inode *base, const char *path, unsigned flags,
             /* The entry keeps the link inode (and so its target string)
              * alive: nothing unlinks while we hold vfs_ns_lock. */
             const char *target = next->symlink;
+            if (next->iops && next->iops->readlink) {
+                if (w.ndyn >= WALK_DYN_LINKS ||
+                    next->iops->readlink(next, w.dyn[w.ndyn],
+                                         READLINK_DYN_MAX) < 0) {
+                    inode_put(next);
+                    err = w.ndyn >= WALK_DYN_LINKS ? -ELOOP : -ENOENT;
+                    goto fail;
+                }
+                target = w.dyn[w.ndyn++];
+            }
             inode_put(next);
             if (++links > SYMLOOP_MAX || w.n >= (int)ARRAY_SIZE(w.stack)) {
                 err = -ELOOP;

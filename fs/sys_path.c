@@ -344,7 +344,12 @@ SYSCALL(__NR_readlinkat, readlinkat)
     if (r)
         return r;
     long ret;
-    if (!S_ISLNK(ino->mode) || !ino->symlink) {
+    char dyn[READLINK_DYN_MAX];
+    if (S_ISLNK(ino->mode) && ino->iops && ino->iops->readlink) {
+        int n = ino->iops->readlink(ino, dyn, sizeof(dyn));
+        size_t len = n < 0 ? 0 : MIN((size_t)bufsiz, (size_t)n);
+        ret = n < 0 ? n : copy_to_user(ubuf, dyn, len) ? -EFAULT : (long)len;
+    } else if (!S_ISLNK(ino->mode) || !ino->symlink) {
         ret = -EINVAL;
     } else {
         /* The target cannot change (symlinks are immutable) and ino is
@@ -424,6 +429,10 @@ SYSCALL(__NR_mount, mount)
         return -ENODEV;
     }
     struct inode *proot = procfs_root();
+    if (!proot) {
+        inode_put(dir);
+        return -ENOMEM;
+    }
     mutex_lock(&vfs_ns_lock);
     if (dir == proot || proot->covered || dir->mounted) {
         r = -EBUSY;
@@ -432,6 +441,7 @@ SYSCALL(__NR_mount, mount)
         dir->mounted = proot;       /* reference moves to the mount */
         inode_get(dir);
         proot->covered = dir;
+        procfs_mounted();
     }
     mutex_unlock(&vfs_ns_lock);
     inode_put(proot);

@@ -80,7 +80,25 @@ struct proc {
 
     uint64_t clear_child_tid;   /* set_tid_address */
     uint64_t start_ns;
+
+    /* CPU time: the process's own (final once a zombie; while it runs,
+     * its thread has it), and that of its reaped children (wait adds a
+     * child's own and children's times, as getrusage(RUSAGE_CHILDREN)). */
+    uint64_t user_ns, sys_ns;
+    uint64_t child_user_ns, child_sys_ns;
+
+    /* argv as NUL-separated strings, kept at exec for /proc/<pid>/cmdline
+     * (truncated to the buffer, as ps only shows the start). */
+    char cmdline[128];
+    size_t cmdline_len;
 };
+
+/* The CPU time p has used so far (user, system), in ns.  Caller holds
+ * proc_lock or otherwise keeps p alive. */
+void proc_cpu_time(const struct proc *p, uint64_t *user_ns, uint64_t *sys_ns);
+/* struct rusage (Linux, LP64) filled with the two times; other fields 0. */
+#define RUSAGE_SIZE     144
+void rusage_fill(uint8_t out[RUSAGE_SIZE], uint64_t user_ns, uint64_t sys_ns);
 
 /* The process the running thread belongs to, NULL for kernel threads. */
 struct proc *current_proc(void);

@@ -40,6 +40,9 @@ struct thread {
     struct list_head sleep_node;/* timed sleepers, woken by the tick */
     uint64_t wake_at_ns;        /* for timed sleeps, 0 if none */
     uint64_t slices;            /* timer ticks while running */
+    uint64_t user_ticks;        /* of those, ticks that interrupted EL0 */
+    uint64_t run_ns;            /* CPU time, summed at each switch */
+    uint64_t on_cpu_since;      /* time_ns() when last switched in */
     uint64_t switches;          /* times switched in */
     bool timed_out;
     void *owner;                /* struct proc, NULL for kernel threads */
@@ -55,6 +58,13 @@ struct thread {
 /* Context-switch hook for user state (arch/arm64/context.c): saves
  * prev's FP/SIMD and TPIDR_EL0 and loads next's, and its TTBR0. */
 void arch_thread_switch(struct thread *prev, struct thread *next);
+/* CPU time of t in ns, including the current stretch if it is running,
+ * split into user and system time by the share of ticks that found it in
+ * EL0 (sampling, as Linux does without VIRT_CPU_ACCOUNTING). */
+void thread_cpu_time(const struct thread *t, uint64_t *user_ns,
+                     uint64_t *sys_ns);
+/* Set by the IRQ entry: the interrupt came from EL0 (for the tick). */
+extern bool irq_from_user;
 /* Load thread t's TTBR0 now (after exec changed it). */
 void arch_set_ttbr0(uint64_t ttbr0);
 

@@ -26,6 +26,10 @@ struct waitq *tty_waitq(void);
 bool tty_active(void);
 void tty_input_byte(char c);
 void tty_input_done(void);      /* wakes readers after a burst */
+/* The session the console is the controlling terminal of, and its
+ * foreground process group (0 when none), for /proc/<pid>/stat. */
+void tty_owner(int *session, int *pgrp);
+#define TTY_CONSOLE_DEV ((5 << 8) | 1)  /* tty_nr of /dev/console (5:1) */
 /* Input counters, for tests. */
 uint64_t tty_dropped(void);
 

@@ -174,12 +174,18 @@ struct inode {
     char *symlink;              /* symlinks: the target (kmalloc) */
     void *priv;                 /* filesystem specific (procfs generator,
                                    a FIFO's pipe) */
+    int proc_pid;               /* procfs: the process a /proc/<pid> file
+                                   describes */
 };
 
 /* Per-filesystem inode behaviour beyond ramfs's defaults. */
 struct inode_ops {
     bool readonly;              /* no create/unlink/rename/write inside */
+    /* Symlinks whose target is computed at each use (/proc/self): writes
+     * it into buf (NUL-terminated) and returns its length, or -errno. */
+    int (*readlink)(struct inode *ino, char *buf, size_t cap);
 };
+#define READLINK_DYN_MAX 24     /* buffer for a computed symlink target */
 
 /* An open file description (shared by dup and fork). */
 struct file {
@@ -245,6 +251,11 @@ int vfs_open(struct inode *base, const char *path, int oflags, uint32_t mode,
 /* Regular files. */
 int vfs_truncate(struct inode *ino, uint64_t size);
 ssize_t file_kwrite(struct file *f, const void *buf, size_t n, uint64_t off);
+
+/* ---- procfs (fs/procfs.c): a process's /proc/<pid>, from its creation
+ * to its reaping.  Thread context (takes vfs_ns_lock). */
+void procfs_proc_add(int pid);
+void procfs_proc_remove(int pid);
 
 /* ---- files (fs/file.c) ---- */
 /* A new file description on ino (referenced by the caller, taken over). */

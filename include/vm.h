@@ -69,6 +69,7 @@ struct mm *vm_create(void);
 struct mm *vm_clone(struct mm *src);    /* fork: copy-on-write copy */
 void vm_put(struct mm *mm);             /* frees everything at 0 users */
 uint64_t vm_ttbr0(const struct mm *mm);
+uint64_t vm_size(const struct mm *mm);  /* bytes in all mappings */
 
 struct vma *vm_find(struct mm *mm, uint64_t addr);
 /* Add a mapping at a fixed, free, page-aligned range. */

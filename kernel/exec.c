@@ -434,6 +434,19 @@ static int script_args(const char *hdr, size_t n, const char *path,
     return 0;
 }
 
+/* argv (the first argc strings of a->buf) for /proc/<pid>/cmdline. */
+static void save_cmdline(struct proc *p, const struct exec_args *a)
+{
+    size_t len = 0;
+    for (int i = 0; i < a->argc && len < a->len; i++)
+        len += strnlen(a->buf + len, a->len - len) + 1;
+    len = MIN(len, sizeof(p->cmdline));
+    memcpy(p->cmdline, a->buf, len);
+    if (len)
+        p->cmdline[len - 1] = 0;    /* a truncated last string ends too */
+    p->cmdline_len = len;
+}
+
 static int validate_ehdr(const struct elf64_ehdr *eh, size_t n)
 {
     static const uint8_t magic[4] = { 0x7f, 'E', 'L', 'F' };
@@ -541,6 +554,7 @@ static int do_execve(const char *path, struct exec_args *a,
     proc_vfork_release(p);
     vm_put(old);
     proc_exec_reset(p, path);
+    save_cmdline(p, a);
     memset(&t->fp, 0, sizeof(t->fp));
     fpsimd_load(&t->fp);
     t->tpidr_el0 = 0;
@@ -573,6 +587,8 @@ void proc_exec_reset(struct proc *p, const char *path)
     p->altstack_sp = p->altstack_size = 0;
     p->clear_child_tid = 0;
     strlcpy(p->name, basename(path), sizeof(p->name));
+    if (p->thread)      /* the kernel's thread list shows the new name */
+        strlcpy(p->thread->name, p->name, sizeof(p->thread->name));
 }
 
 int kernel_execve(const char *path, const char *const argv[],

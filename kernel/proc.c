@@ -197,6 +197,8 @@ int proc_start_init(const char *path, char *const argv[], char *const envp[])
         p->thread = t;
     }
     arch_irq_restore(flags);
+    if (t)
+        procfs_proc_add(p->pid);
     return t ? 0 : -ENOMEM;
 }
 
@@ -244,6 +246,8 @@ static long do_clone(struct trap_frame *tf, uint64_t flags, uint64_t stack,
     c->cwd = parent->cwd;
     c->umask = parent->umask;
     memcpy(c->name, parent->name, sizeof(c->name));
+    memcpy(c->cmdline, parent->cmdline, sizeof(c->cmdline));
+    c->cmdline_len = parent->cmdline_len;
     memcpy(c->sigaction, parent->sigaction, sizeof(c->sigaction));
     c->blocked = parent->blocked;
     c->altstack_sp = parent->altstack_sp;
@@ -300,6 +304,7 @@ static long do_clone(struct trap_frame *tf, uint64_t flags, uint64_t stack,
         goto undo;
     }
     int pid = c->pid;
+    procfs_proc_add(pid);       /* c may already be gone: it checks */
     if (flags & CLONE_PARENT_SETTID) {
         int32_t v = pid;
         put_user(v, ptid);
@@ -389,6 +394,7 @@ noreturn void proc_exit(int status)
     }
     struct proc *parent = p->parent;
     p->wait_status = status;
+    thread_cpu_time(t, &p->user_ns, &p->sys_ns);
     p->thread = NULL;
     if (parent_ignores_sigchld(parent)) {
         /* POSIX: no zombie when the parent ignores SIGCHLD. */
@@ -410,8 +416,11 @@ noreturn void proc_exit(int status)
      * soon as the lock is dropped. */
     t->owner = NULL;
     spin_unlock_irqrestore(&proc_lock, irq);
-    if (autoreap)
+    if (autoreap) {
+        int pid = p->pid;
         kfree(p);
+        procfs_proc_remove(pid);
+    }
     thread_exit();
 }
 
@@ -440,7 +449,7 @@ static bool wait_match(struct proc *me, struct proc *c, int idtype, int id)
  * status; reaped unless nowait), 0 if matching children are all alive,
  * -ECHILD if none match.  Sleeps unless nohang. */
 static int wait_common(int idtype, int id, bool nohang, bool nowait,
-                       int *status)
+                       int *status, uint8_t *ru)
 {
     struct proc *me = current_proc();
     struct waiter w = { 0 };
@@ -466,13 +475,20 @@ static int wait_common(int idtype, int id, bool nohang, bool nowait,
             list_del(&found->sibling);
             list_del(&found->all_node);
             nprocs--;
+            me->child_user_ns += found->user_ns + found->child_user_ns;
+            me->child_sys_ns += found->sys_ns + found->child_sys_ns;
         }
         spin_unlock_irqrestore(&proc_lock, irq);
         if (found) {
             *status = found->wait_status;
+            if (ru)
+                rusage_fill(ru, found->user_ns + found->child_user_ns,
+                            found->sys_ns + found->child_sys_ns);
             ret = found->pid;
-            if (!nowait)
+            if (!nowait) {
                 kfree(found);
+                procfs_proc_remove(ret);
+            }
             break;
         }
         if (!any) {
@@ -494,8 +510,6 @@ static int wait_common(int idtype, int id, bool nohang, bool nowait,
     return ret;
 }
 
-#define RUSAGE_SIZE     144     /* struct rusage on LP64 */
-
 SYSCALL(__NR_wait4, wait4)
 {
     int pid = (int)SC_ARG(0);
@@ -515,11 +529,14 @@ SYSCALL(__NR_wait4, wait4)
     int idtype = pid > 0 ? P_PID : pid == -1 ? P_ALL : P_PGID;
     int id = pid < -1 ? -pid : pid > 0 ? pid : 0;
     int st = 0;
-    int r = wait_common(idtype, id, options & WNOHANG, false, &st);
+    uint8_t ru[RUSAGE_SIZE];
+    int r = wait_common(idtype, id, options & WNOHANG, false, &st, ru);
     if (r > 0 && ustatus) {
         status = st;
         put_user(status, ustatus);
     }
+    if (r > 0 && urusage)
+        copy_to_user(urusage, ru, sizeof(ru));
     return r;
 }
 
@@ -551,10 +568,13 @@ SYSCALL(__NR_waitid, waitid)
     if (!(options & WEXITED))
         return -ECHILD;     /* only exits are reported */
     int st = 0;
+    uint8_t ru[RUSAGE_SIZE];
     int r = wait_common(idtype, id, options & WNOHANG, options & WNOWAIT,
-                        &st);
+                        &st, ru);
     if (r <= 0)
         return r;
+    if (urusage)
+        copy_to_user(urusage, ru, sizeof(ru));
     info.si_signo = SIGCHLD;
     info.si_pid = r;
     if (st & 0x7f) {
@@ -567,6 +587,32 @@ SYSCALL(__NR_waitid, waitid)
     if (uinfo)
         copy_to_user(uinfo, &info, sizeof(info));
     return 0;
+}
+
+/* ---- CPU time ---- */
+
+void proc_cpu_time(const struct proc *p, uint64_t *user_ns, uint64_t *sys_ns)
+{
+    if (p->thread) {
+        thread_cpu_time(p->thread, user_ns, sys_ns);
+    } else {
+        *user_ns = p->user_ns;
+        *sys_ns = p->sys_ns;
+    }
+}
+
+/* struct rusage starts with ru_utime and ru_stime, two struct timeval
+ * (tv_sec, tv_usec as 64-bit longs); the 14 longs after stay 0. */
+void rusage_fill(uint8_t out[RUSAGE_SIZE], uint64_t user_ns, uint64_t sys_ns)
+{
+    int64_t tv[4] = {
+        (int64_t)(user_ns / NSEC_PER_SEC),
+        (int64_t)(user_ns % NSEC_PER_SEC / 1000),
+        (int64_t)(sys_ns / NSEC_PER_SEC),
+        (int64_t)(sys_ns % NSEC_PER_SEC / 1000),
+    };
+    memset(out, 0, RUSAGE_SIZE);
+    memcpy(out, tv, sizeof(tv));
 }
 
 /* ---- identity ---- */

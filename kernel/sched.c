@@ -148,6 +148,9 @@ static void schedule_locked(bool preempt)
     slice_left = slice_ticks;
     if (next == prev)
         return;
+    uint64_t now = time_ns();
+    prev->run_ns += now - prev->on_cpu_since;
+    next->on_cpu_since = now;
     current = next;
     next->switches++;
     nswitches++;
@@ -222,6 +225,8 @@ void sched_tick(void)
         slice_left = slice_ticks;
     }
     current->slices++;
+    if (irq_from_user)
+        current->user_ticks++;
     list_for_each_safe(pos, n, &sleepers) {
         struct thread *t = list_entry(pos, struct thread, sleep_node);
         if (t->wake_at_ns <= now)
@@ -373,6 +378,23 @@ void mutex_unlock(struct mutex *m)
 bool mutex_held(const struct mutex *m)
 {
     return m->owner == current;
+}
+
+bool irq_from_user;
+
+void thread_cpu_time(const struct thread *t, uint64_t *user_ns,
+                     uint64_t *sys_ns)
+{
+    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    uint64_t run = t->run_ns;
+    if (t == current)
+        run += time_ns() - t->on_cpu_since;
+    uint64_t ticks = t->slices, uticks = t->user_ticks;
+    spin_unlock_irqrestore(&sched_lock, flags);
+    uint64_t user = ticks ? run / ticks * uticks + run % ticks * uticks / ticks
+                          : 0;
+    *user_ns = user;
+    *sys_ns = run - user;
 }
 
 void sleep_ns(uint64_t ns)

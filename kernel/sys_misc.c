@@ -41,10 +41,12 @@ static int clock_now(int clk, uint64_t *ns)
         *ns = time_ns();
         return 0;
     case CLOCK_PROCESS_CPUTIME_ID:
-    case CLOCK_THREAD_CPUTIME_ID:
-        /* No per-process CPU accounting yet: time since it started. */
-        *ns = time_ns() - current_proc()->start_ns;
+    case CLOCK_THREAD_CPUTIME_ID: {
+        uint64_t u, s;
+        proc_cpu_time(current_proc(), &u, &s);
+        *ns = u + s;
         return 0;
+    }
     default:
         return -EINVAL;
     }
@@ -213,20 +215,48 @@ SYSCALL(__NR_sysinfo, sysinfo)
     return copy_to_user(SC_ARG(0), &si, sizeof(si));
 }
 
-/* No CPU time accounting yet: struct tms and struct rusage read as zero. */
-#define TMS_SIZE        32      /* struct tms: four clock_t */
-#define RUSAGE_SIZE     144     /* struct rusage on LP64 Linux */
+/* times(2): struct tms is four clock_t in USER_HZ (100) ticks; the
+ * return value is ticks since boot. */
+#define USER_HZ         100
+#define RUSAGE_SELF     0
+#define RUSAGE_CHILDREN (-1)
+#define RUSAGE_THREAD   1
+
+static int64_t ns_to_clock_t(uint64_t ns)
+{
+    return (int64_t)(ns / (NSEC_PER_SEC / USER_HZ));
+}
 
 SYSCALL(__NR_times, times)
 {
-    if (SC_ARG(0) && clear_user(SC_ARG(0), TMS_SIZE))
+    struct proc *p = current_proc();
+    uint64_t u, s;
+    proc_cpu_time(p, &u, &s);
+    int64_t tms[4] = { ns_to_clock_t(u), ns_to_clock_t(s),
+                       ns_to_clock_t(p->child_user_ns),
+                       ns_to_clock_t(p->child_sys_ns) };
+    if (SC_ARG(0) && copy_to_user(SC_ARG(0), tms, sizeof(tms)))
         return -EFAULT;
-    return (long)(time_ns() / (NSEC_PER_SEC / 100));  /* clock ticks */
+    return ns_to_clock_t(time_ns());
 }
 
 SYSCALL(__NR_getrusage, getrusage)
 {
-    return clear_user(SC_ARG(1), RUSAGE_SIZE);
+    struct proc *p = current_proc();
+    int who = (int)SC_ARG(0);
+    uint64_t u, s;
+    uint8_t ru[RUSAGE_SIZE];
+
+    if (who == RUSAGE_SELF || who == RUSAGE_THREAD) {
+        proc_cpu_time(p, &u, &s);
+    } else if (who == RUSAGE_CHILDREN) {
+        u = p->child_user_ns;
+        s = p->child_sys_ns;
+    } else {
+        return -EINVAL;
+    }
+    rusage_fill(ru, u, s);
+    return copy_to_user(SC_ARG(1), ru, sizeof(ru));
 }
 
 #define GRND_NONBLOCK   1

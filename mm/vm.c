@@ -139,6 +139,16 @@ uint64_t vm_ttbr0(const struct mm *mm)
     return virt_to_phys(mm->pgd) | ((uint64_t)mm->asid << 48);
 }
 
+uint64_t vm_size(const struct mm *mm)
+{
+    uint64_t n = 0;
+    struct list_head *pos;
+    list_for_each(pos, &mm->vmas)
+        n += list_entry(pos, struct vma, node)->end -
+             list_entry(pos, struct vma, node)->start;
+    return n;
+}
+
 struct vma *vm_find(struct mm *mm, uint64_t addr)
 {
     struct list_head *pos;

@@ -252,7 +252,9 @@ void trap_sync(struct trap_frame *tf)
 
 void trap_irq(struct trap_frame *tf)
 {
+    irq_from_user = trap_from_user(tf);
     irq_dispatch();
+    irq_from_user = false;
     /* Bottom halves run with IRQs unmasked, after the EOI. */
     softirq_run();
     sched_preempt_irq();

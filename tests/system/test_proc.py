@@ -85,6 +85,10 @@ EXPECTED = """
     mem.munmap_unaligned mem.munmapped_faults mem.prot_none_read_faults
     oom.child_enomem_or_killed oom.fork_after oom.limit_reached oom.memory_returned
     orphan.reaped_by_init orphan.reparented_to_init
+    procfs.children_times procfs.cmdline procfs.cputime_clock
+    procfs.init_comm procfs.reaped_gone procfs.self_link procfs.self_stat
+    procfs.status procfs.wait4_rusage procfs.zombie_cmdline_empty
+    procfs.zombie_state
     pie.argv pie.auxv_execfn pie.auxv_ids pie.auxv_pagesz pie.auxv_phdr_entry
     pie.auxv_phent_phnum pie.auxv_random pie.relocated_data pie.runs pie.tls
     signal.blocked_pending signal.default_terminates signal.delivered_on_unblock
