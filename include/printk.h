@@ -17,4 +17,12 @@ void console_set_putc(void (*putc)(char c));
 void console_putc(char c);
 void console_write_raw(const char *s, size_t n);
 
+/* The kernel log ring behind syslog(2) (kernel/printk.c). */
+#define LOG_BUF_SIZE    (32 * 1024)
+/* Copy the newest min(cap, available) bytes: all kept, or only the unread
+ * ones; consume marks everything read.  Returns the count. */
+size_t log_copy(char *dst, size_t cap, bool unread_only, bool consume);
+size_t log_size(bool unread_only);
+void log_clear(void);
+
 #endif

@@ -78,6 +78,7 @@
 #define __NR_setresgid          149
 #define __NR_getresgid          150
 #define __NR_times              153
+#define __NR_syslog             116
 #define __NR_setpgid            154
 #define __NR_getpgid            155
 #define __NR_getsid             156

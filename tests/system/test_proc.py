@@ -36,8 +36,8 @@ EXPECTED = """
     badarg.getrandom_huge_len badarg.path_too_long badarg.read_huge_len
     badarg.sigsetsize badarg.write_huge_len badarg.writev_huge_iovcnt
     badarg.writev_huge_len
-    busybox.arith_loop busybox.cat_head busybox.command_subst busybox.echo
-    busybox.exit_status busybox.kill_self busybox.ls_root busybox.pipeline
+    busybox.arith_loop busybox.cat_head busybox.command_subst busybox.dmesg busybox.echo
+    busybox.exit_status busybox.kill_self busybox.ls_root busybox.pipeline busybox.ps
     busybox.sleep busybox.true_false busybox.uname
     cow.bss cow.child_sees_own cow.data cow.heap cow.mmap_private
     cow.mmap_shared_seen_by_child cow.mmap_shared_seen_by_parent

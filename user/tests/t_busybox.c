@@ -61,5 +61,13 @@ int main(void)
     st = sh("uname -m", out, sizeof out);
     CHECKF(EXITED_WITH(st, 0) && strcmp(out, "aarch64\n") == 0, "busybox.uname",
            "%s output '%s'", status_str(st), out);
+    /* dmesg reads the kernel log through syslog(2). */
+    st = sh("dmesg | grep -c 'kernel ready'", out, sizeof out);
+    CHECKF(EXITED_WITH(st, 0) && strcmp(out, "1\n") == 0, "busybox.dmesg",
+           "%s output '%s'", status_str(st), out);
+    /* ps reads /proc/<pid>: it sees init, and itself under its pid. */
+    st = sh("ps | grep -c -e '^ *1 .* /init' -e \"^ *$$ \"", out, sizeof out);
+    CHECKF(EXITED_WITH(st, 0) && strcmp(out, "2\n") == 0, "busybox.ps",
+           "%s output '%s'", status_str(st), out);
     return check_done();
 }
