@@ -1,9 +1,10 @@
 /* ppoll(2) and pselect6(2).  The wait sleeps on every polled file's queue
  * at once: one struct waiter per file, waitq_prepare() on each, a second
  * look at every file (a wake-up between the first look and the prepare is
- * then not lost), schedule(), waitq_finish() on each.  The sigmask
- * argument is ignored: no caller in our user space relies on the atomic
- * mask swap, and signals still end the wait (-EINTR).
+ * then not lost), schedule(), waitq_finish() on each.  A sigmask argument
+ * replaces the blocked set for the wait and is put back on the return to
+ * user mode (after a handler it let in is set up), so the swap is atomic
+ * as ppoll(2) promises; a signal ends the wait with -EINTR.
  *
  * Context: thread context of the calling process.  File poll callbacks
  * must not sleep (they run while this thread is marked sleeping). */
@@ -165,6 +166,8 @@ SYSCALL(__NR_ppoll, ppoll)
         return -EFAULT;
     }
     r = poll_alloc(&ps, nfds);
+    if (!r && SC_ARG(3))
+        r = signal_mask_for_call(SC_ARG(3), SC_ARG(4));
     if (!r)
         r = poll_wait(&ps, timeout);
     /* Linux copies revents back even when interrupted. */
@@ -222,6 +225,13 @@ SYSCALL(__NR_pselect6, pselect6)
     for (size_t i = 0; !r && i < n; i++)
         if (!ps.files[i])
             r = -EBADF;             /* select(2): a set fd that is not open */
+    if (!r && SC_ARG(5)) {
+        /* The sixth argument points at { const sigset_t *ss; size_t len; }. */
+        uint64_t sm[2];
+        r = copy_from_user(sm, SC_ARG(5), sizeof(sm));
+        if (!r && sm[0])
+            r = signal_mask_for_call(sm[0], sm[1]);
+    }
     if (!r)
         r = poll_wait(&ps, timeout);
     if (r >= 0) {

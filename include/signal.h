@@ -89,6 +89,11 @@ void signal_force_fault(int sig, int code, uint64_t addr);
 /* True if the current process has an unblocked signal pending: blocking
  * system calls check this and return -EINTR (or -ERESTARTSYS). */
 bool signal_pending(void);
+/* ppoll/pselect6's sigmask: install the user's mask (size must be
+ * sizeof(sigset_t)) for the duration of the call; the old one comes back
+ * on the return to user mode, after any handler the wait let in has been
+ * set up (as rt_sigsuspend).  0, -EINVAL or -EFAULT. */
+int signal_mask_for_call(uint64_t umask, uint64_t size);
 /* Send sig to every process in process group pgrp; -ESRCH if none. */
 int signal_send_pgrp(int pgrp, int sig);
 

@@ -495,6 +495,23 @@ SYSCALL(__NR_rt_sigpending, rt_sigpending)
     return copy_to_user(SC_ARG(0), &set, sizeof(set));
 }
 
+int signal_mask_for_call(uint64_t umask, uint64_t size)
+{
+    struct proc *p = current_proc();
+    sigset_t mask;
+
+    if (size != sizeof(sigset_t))
+        return -EINVAL;
+    if (copy_from_user(&mask, umask, sizeof(mask)))
+        return -EFAULT;
+    uint64_t flags = spin_lock_irqsave(&sig_lock);
+    p->saved_mask = p->blocked;
+    p->restore_saved_mask = true;
+    p->blocked = mask & ~UNBLOCKABLE;
+    spin_unlock_irqrestore(&sig_lock, flags);
+    return 0;
+}
+
 SYSCALL(__NR_rt_sigsuspend, rt_sigsuspend)
 {
     struct proc *p = current_proc();

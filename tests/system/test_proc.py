@@ -94,7 +94,7 @@ EXPECTED = """
     signal.blocked_pending signal.default_terminates signal.delivered_on_unblock
     signal.eintr signal.handler_inherited signal.handler_runs signal.ignored
     signal.kill_bad_signal signal.kill_no_such_pid signal.kill_sig0
-    signal.nanosleep_eintr signal.pending_cleared signal.sa_nodefer
+    signal.nanosleep_eintr signal.pending_cleared signal.ppoll_sigmask signal.sa_nodefer
     signal.sa_resethand signal.sa_restart signal.sigaltstack
     signal.sigaltstack_query signal.sigaltstack_too_small signal.sigchld
     signal.siginfo_from_child signal.siginfo_kill signal.siginfo_tgkill

@@ -4,6 +4,7 @@
  * delivered on unblock; sigsuspend; sigaltstack with SA_ONSTACK; SIGCHLD at
  * a child's exit; SIG_IGN; default actions; SA_RESETHAND; SA_NODEFER. */
 #include "check.h"
+#include <poll.h>
 #include <stdint.h>
 #include <sys/syscall.h>
 
@@ -180,6 +181,24 @@ int main(void)
            "signal.sigsuspend", "r %d errno %d hits %d", r, errno, hits);
     sigprocmask(SIG_SETMASK, &old, NULL);
     waitpid(k, &st, 0);
+
+    /* ppoll's mask: SIGUSR1, blocked and pending, is let in by the mask
+     * for the wait only: the call ends at once with EINTR after the
+     * handler (not after its 3 s timeout), and SIGUSR1 is blocked again. */
+    sigprocmask(SIG_BLOCK, &block, &old);
+    hits = 0;
+    raise(SIGUSR1);
+    struct timespec tmo = { 3, 0 }, t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    errno = 0;
+    r = ppoll(NULL, 0, &tmo, &empty);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    sigprocmask(SIG_SETMASK, NULL, &now);
+    CHECKF(r == -1 && errno == EINTR && hits == 1 && sigismember(&now, SIGUSR1) &&
+           t1.tv_sec - t0.tv_sec < 2, "signal.ppoll_sigmask",
+           "r %d errno %d hits %d blocked after %d", r, errno, hits,
+           sigismember(&now, SIGUSR1));
+    sigprocmask(SIG_SETMASK, &old, NULL);
 
     /* The handler's mask: the signal itself is blocked inside its handler
      * unless SA_NODEFER; SA_RESETHAND restores SIG_DFL. */
