@@ -74,6 +74,11 @@ struct proc {
     bool restore_saved_mask;
     struct sig_info sinfo[NSIG + 1];
     bool stopped;               /* SIGSTOP & co: sleeps until SIGCONT */
+    /* Job control news for the parent's wait (WUNTRACED / WCONTINUED),
+     * under proc_lock: a stop by stop_sig, or a continue, not yet
+     * reported. */
+    bool stop_report, cont_report;
+    int stop_sig;
     struct waitq stop_wait;
     bool in_syscall;            /* returning from a syscall: may restart */
     uint64_t set_child_tid;     /* CLONE_CHILD_SETTID, done by the child */
@@ -92,6 +97,12 @@ struct proc {
     char cmdline[128];
     size_t cmdline_len;
 };
+
+/* Job control: p (the current process) stopped by sig, or continued:
+ * records it for the parent's wait and sends the parent SIGCHLD (unless
+ * it set SA_NOCLDSTOP). */
+void proc_notify_stop(struct proc *p, int sig);
+void proc_notify_continue(struct proc *p);
 
 /* The CPU time p has used so far (user, system), in ns.  Caller holds
  * proc_lock or otherwise keeps p alive. */

@@ -69,6 +69,10 @@
 #define CLD_EXITED      1
 #define CLD_KILLED      2
 #define CLD_DUMPED      3
+#define CLD_TRAPPED     4
+#define CLD_STOPPED     5
+#define CLD_CONTINUED   6
+#define CLD_DUMPED      3
 
 typedef uint64_t sigset_t;
 

@@ -434,6 +434,41 @@ SYSCALL(__NR_exit_group, exit_group)
     proc_exit(W_EXITCODE((int)SC_ARG(0)));
 }
 
+/* ---- job control ---- */
+
+static void notify_parent(struct proc *p, int code, int status)
+{
+    uint64_t irq = spin_lock_irqsave(&proc_lock);
+    struct proc *parent = p->parent;
+    if (code == CLD_STOPPED) {
+        p->stop_report = true;
+        p->cont_report = false;
+        p->stop_sig = status;
+    } else {
+        p->cont_report = true;
+        p->stop_report = false;
+    }
+    if (parent) {
+        if (!(parent->sigaction[SIGCHLD].flags & SA_NOCLDSTOP)) {
+            struct sig_info si = { .code = code, .pid = p->pid,
+                                   .status = status };
+            signal_send_info(parent, SIGCHLD, &si);
+        }
+        wake_up(&parent->child_wait);
+    }
+    spin_unlock_irqrestore(&proc_lock, irq);
+}
+
+void proc_notify_stop(struct proc *p, int sig)
+{
+    notify_parent(p, CLD_STOPPED, sig);
+}
+
+void proc_notify_continue(struct proc *p)
+{
+    notify_parent(p, CLD_CONTINUED, SIGCONT);
+}
+
 /* ---- wait ---- */
 
 static bool wait_match(struct proc *me, struct proc *c, int idtype, int id)
@@ -448,11 +483,19 @@ static bool wait_match(struct proc *me, struct proc *c, int idtype, int id)
 /* Finds a zombie child matching (idtype, id).  Returns its pid (and
  * status; reaped unless nowait), 0 if matching children are all alive,
  * -ECHILD if none match.  Sleeps unless nohang. */
-static int wait_common(int idtype, int id, bool nohang, bool nowait,
-                       int *status, uint8_t *ru)
+#define W_STOPCODE(sig)     ((((sig) & 0xff) << 8) | 0x7f)
+#define W_CONTINUED         0xffff
+
+/* What wait found: an exit (reaped unless WNOWAIT), a stop or a
+ * continue (reported once unless WNOWAIT; the child stays). */
+enum wait_kind { WAIT_EXITED, WAIT_STOPPED, WAIT_CONTINUED };
+
+static int wait_common(int idtype, int id, unsigned options, int *status,
+                       uint8_t *ru, enum wait_kind *kind)
 {
     struct proc *me = current_proc();
     struct waiter w = { 0 };
+    bool nohang = options & WNOHANG, nowait = options & WNOWAIT;
     int ret;
 
     for (;;) {
@@ -466,10 +509,36 @@ static int wait_common(int idtype, int id, bool nohang, bool nowait,
             if (!wait_match(me, c, idtype, id))
                 continue;
             any = true;
-            if (c->state == PROC_ZOMBIE) {
+            if (c->state == PROC_ZOMBIE && (options & WEXITED)) {
                 found = c;
+                *kind = WAIT_EXITED;
                 break;
             }
+            if (c->state != PROC_ZOMBIE && (options & WUNTRACED) &&
+                c->stop_report) {
+                found = c;
+                *kind = WAIT_STOPPED;
+                *status = W_STOPCODE(c->stop_sig);
+                c->stop_report = nowait;
+                break;
+            }
+            if (c->state != PROC_ZOMBIE && (options & WCONTINUED) &&
+                c->cont_report) {
+                found = c;
+                *kind = WAIT_CONTINUED;
+                *status = W_CONTINUED;
+                c->cont_report = nowait;
+                break;
+            }
+        }
+        if (found && *kind != WAIT_EXITED) {
+            uint64_t u, sy;
+            proc_cpu_time(found, &u, &sy);
+            ret = found->pid;
+            spin_unlock_irqrestore(&proc_lock, irq);
+            if (ru)
+                rusage_fill(ru, u, sy);
+            break;
         }
         if (found && !nowait) {
             list_del(&found->sibling);
@@ -530,7 +599,10 @@ SYSCALL(__NR_wait4, wait4)
     int id = pid < -1 ? -pid : pid > 0 ? pid : 0;
     int st = 0;
     uint8_t ru[RUSAGE_SIZE];
-    int r = wait_common(idtype, id, options & WNOHANG, false, &st, ru);
+    enum wait_kind kind;
+    int r = wait_common(idtype, id, (options & (WNOHANG | WUNTRACED |
+                                                WCONTINUED)) | WEXITED,
+                        &st, ru, &kind);
     if (r > 0 && ustatus) {
         status = st;
         put_user(status, ustatus);
@@ -565,19 +637,24 @@ SYSCALL(__NR_waitid, waitid)
     if ((uinfo && copy_to_user(uinfo, &info, sizeof(info))) ||
         (urusage && clear_user(urusage, RUSAGE_SIZE)))
         return -EFAULT;
-    if (!(options & WEXITED))
-        return -ECHILD;     /* only exits are reported */
     int st = 0;
     uint8_t ru[RUSAGE_SIZE];
-    int r = wait_common(idtype, id, options & WNOHANG, options & WNOWAIT,
-                        &st, ru);
+    enum wait_kind kind;
+    /* waitid's WSTOPPED is wait4's WUNTRACED (both 2). */
+    int r = wait_common(idtype, id, options, &st, ru, &kind);
     if (r <= 0)
         return r;
     if (urusage)
         copy_to_user(urusage, ru, sizeof(ru));
     info.si_signo = SIGCHLD;
     info.si_pid = r;
-    if (st & 0x7f) {
+    if (kind == WAIT_STOPPED) {
+        info.si_code = CLD_STOPPED;
+        info.si_status = (st >> 8) & 0xff;
+    } else if (kind == WAIT_CONTINUED) {
+        info.si_code = CLD_CONTINUED;
+        info.si_status = SIGCONT;
+    } else if (st & 0x7f) {
         info.si_code = CLD_KILLED;
         info.si_status = st & 0x7f;
     } else {

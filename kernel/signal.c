@@ -202,11 +202,12 @@ static int dequeue(struct proc *p, struct sig_info *si)
     return sig;
 }
 
-static void do_stop(struct proc *p)
+static void do_stop(struct proc *p, int sig)
 {
     struct waiter w = { 0 };
 
     p->stopped = true;
+    proc_notify_stop(p, sig);
     for (;;) {
         waitq_prepare(&p->stop_wait, &w, 0);
         if (!p->stopped || (p->pending & sig_bit(SIGKILL)))
@@ -216,6 +217,8 @@ static void do_stop(struct proc *p)
     }
     waitq_finish(&p->stop_wait, &w);
     p->stopped = false;
+    if (!(p->pending & sig_bit(SIGKILL)))
+        proc_notify_continue(p);
 }
 
 static bool on_altstack(struct proc *p, uint64_t sp)
@@ -331,7 +334,7 @@ void signal_deliver(struct trap_frame *tf)
             if (DFL_IGNORE & sig_bit(sig))
                 continue;
             if (STOP_SIGS & sig_bit(sig)) {
-                do_stop(p);
+                do_stop(p, sig);
                 continue;
             }
             /* pid 1 only gets the signals it asked for (Linux). */

@@ -104,9 +104,10 @@ EXPECTED = """
     wait.echild_not_child wait.echild_wnohang wait.first_still_zombie wait.fork
     wait.many wait.other_pgrp wait.own_pgrp wait.pgid_unchanged wait.signaled
     wait.specific_pid wait.status_8bit wait.wnohang_running
-    wait.zombie_holds_status
+    wait.zombie_holds_status wait.untraced_stopped wait.stop_reported_once
+    wait.exit_after_continue wait.kill_stopped
     waitid.echild waitid.killed waitid.p_all waitid.p_pid_wnowait
-    waitid.wnohang_running
+    waitid.wnohang_running waitid.continued waitid.stopped_nowait
 """.split()
 
 INIT_EXIT_RE = re.compile(r"init: (\S+) (exited with status|killed by signal) (\d+)")

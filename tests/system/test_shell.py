@@ -1,7 +1,7 @@
 """The console as a terminal (issue 5, "Console as a TTY"): Debian's busybox
 sh, started by user/init on /dev/console, driven over the serial line the
 way a person types: line editing (erase, kill), echo, ^C to the foreground
-job, ^D as end of file, raw mode through stty (termios), ps reading /proc,
+job, ^Z stopping it, ^D as end of file, raw mode through stty (termios), ps reading /proc,
 and `poweroff -f` ending QEMU cleanly.  One boot for all of it."""
 
 import re
@@ -84,6 +84,20 @@ def test_ctrl_c_interrupts_foreground(shell):
     out = typed(shell, f"echo st $?; echo {DONE}3\r", f"{DONE}3", timeout=20)
     assert "st 130" in out, shell.describe(f"sleep not ended by SIGINT (128+2): {out}")
     assert time.monotonic() - t0 < 25, shell.describe("^C took as long as the sleep")
+
+
+def test_ctrl_z_stops_job(shell):
+    # ^Z stops the foreground job (SIGTSTP); the shell hears of it through
+    # waitpid(WUNTRACED), takes the terminal back, and can resume and end it.
+    start = mark(shell)
+    shell.send("sleep 30\r")
+    time.sleep(1.5)
+    shell.send("\x1a")
+    assert shell.wait_for(r"Stopped", 20, start), \
+        shell.describe("^Z: the shell did not report the job stopped")
+    out = typed(shell, f"bg %1; kill %1; wait %1; echo rc $?; echo {DONE}6\r",
+                f"{DONE}6", timeout=20)
+    assert "rc 143" in out, shell.describe(f"job not ended by SIGTERM (128+15): {out}")
 
 
 def test_ctrl_d_is_eof(shell):

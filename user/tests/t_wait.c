@@ -153,5 +153,51 @@ int main(void)
     waitpid(a, &st, 0);
     CHECKF(v[0] == a && v[1] == me, "fork.pids", "child says pid %d ppid %d; want %d %d",
            v[0], v[1], a, me);
+
+    /* Job control: a stopped child is reported to WUNTRACED (and only
+     * once), a continued one to WCONTINUED, and the parent gets SIGCHLD
+     * with CLD_STOPPED / CLD_CONTINUED; then it exits as usual. */
+    int go[2];
+    pipe(go);
+    a = fork();
+    if (a == 0) {
+        raise(SIGSTOP);
+        char c;
+        (void)!read(go[0], &c, 1);  /* stay alive until the parent saw it */
+        _exit(5);
+    }
+    r = waitpid(a, &st, WUNTRACED);
+    CHECKF(r == a && WIFSTOPPED(st) && WSTOPSIG(st) == SIGSTOP, "wait.untraced_stopped",
+           "r %d status %#x", r, st);
+    r = waitpid(a, &st, WUNTRACED | WNOHANG);
+    CHECKF(r == 0, "wait.stop_reported_once", "r %d status %#x", r, st);
+    memset(&si, 0, sizeof si);
+    kill(a, SIGCONT);
+    w = waitid(P_PID, a, &si, WCONTINUED);
+    CHECKF(w == 0 && si.si_pid == a && si.si_code == CLD_CONTINUED, "waitid.continued",
+           "w %d pid %d code %d", w, si.si_pid, si.si_code);
+    (void)!write(go[1], "x", 1);
+    close(go[0]);
+    close(go[1]);
+    r = waitpid(a, &st, 0);
+    CHECKF(r == a && WIFEXITED(st) && WEXITSTATUS(st) == 5, "wait.exit_after_continue",
+           "r %d status %#x", r, st);
+
+    /* waitid(WSTOPPED) with WNOWAIT leaves the report for waitpid. */
+    a = fork();
+    if (a == 0) {
+        raise(SIGTSTP);
+        _exit(6);
+    }
+    memset(&si, 0, sizeof si);
+    w = waitid(P_PID, a, &si, WSTOPPED | WNOWAIT);
+    r = waitpid(a, &st, WUNTRACED | WNOHANG);
+    CHECKF(w == 0 && si.si_code == CLD_STOPPED && si.si_status == SIGTSTP && r == a &&
+           WIFSTOPPED(st) && WSTOPSIG(st) == SIGTSTP, "waitid.stopped_nowait",
+           "w %d code %d status %d; waitpid %d %#x", w, si.si_code, si.si_status, r, st);
+    kill(a, SIGKILL);
+    r = waitpid(a, &st, 0);
+    CHECKF(r == a && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "wait.kill_stopped",
+           "r %d status %#x", r, st);
     return check_done();
 }
