@@ -517,20 +517,12 @@ int signal_mask_for_call(uint64_t umask, uint64_t size)
 
 SYSCALL(__NR_rt_sigsuspend, rt_sigsuspend)
 {
-    struct proc *p = current_proc();
     struct waitq wq;
     struct waiter w = { 0 };
-    sigset_t mask;
+    int r = signal_mask_for_call(SC_ARG(0), SC_ARG(1));
 
-    if (SC_ARG(1) != sizeof(sigset_t))
-        return -EINVAL;
-    if (copy_from_user(&mask, SC_ARG(0), sizeof(mask)))
-        return -EFAULT;
-    uint64_t flags = spin_lock_irqsave(&sig_lock);
-    p->saved_mask = p->blocked;
-    p->restore_saved_mask = true;
-    p->blocked = mask & ~UNBLOCKABLE;
-    spin_unlock_irqrestore(&sig_lock, flags);
+    if (r)
+        return r;
     /* Sleep until a signal: signal_send wakes the thread directly. */
     waitq_init(&wq);
     for (;;) {
