@@ -83,10 +83,14 @@ static void fuzz(uint64_t seed)
     _exit(0);
 }
 
-int main(void)
+/* z_fuzz [first_seed [children]]: selfcheck runs it without arguments
+ * (seeds 1..40); longer hunts by hand pass other seeds. */
+int main(int argc, char **argv)
 {
     int exited = 0, signaled = 0, watchdog = 0, forkfail = 0;
-    for (int c = 0; c < FUZZ_CHILDREN; c++) {
+    int first = argc > 1 ? atoi(argv[1]) : 1;
+    int children = argc > 2 ? atoi(argv[2]) : FUZZ_CHILDREN;
+    for (int c = 0; c < children; c++) {
         pid_t pid = fork();
         if (pid < 0) {
             forkfail++;
@@ -94,7 +98,7 @@ int main(void)
             continue;
         }
         if (pid == 0)
-            fuzz(c + 1);
+            fuzz((uint64_t)(first + c));
         int st = 0;
         pid_t r = 0;
         for (int t = 0; t < CHILD_MS / 10 && (r = waitpid(pid, &st, WNOHANG)) == 0; t++)
@@ -109,7 +113,8 @@ int main(void)
             r = waitpid(pid, &st, 0);
         }
         if (r != pid)
-            say("fuzz: child %d (seed %d): waitpid returned %d errno %d", pid, c + 1, r, errno);
+            say("fuzz: child %d (seed %d): waitpid returned %d errno %d", pid, first + c,
+                r, errno);
         if (r == pid && WIFEXITED(st))
             exited++;
         else if (r == pid && WIFSIGNALED(st))
@@ -118,9 +123,9 @@ int main(void)
          * skipped) is gone with it. */
     }
     say("fuzz: %d children: %d exited, %d killed by a signal (%d by the watchdog), "
-        "%d fork failures", FUZZ_CHILDREN, exited, signaled, watchdog, forkfail);
-    CHECKF(exited + signaled == FUZZ_CHILDREN, "fuzz.children_ended",
-           "%d exited + %d signaled of %d", exited, signaled, FUZZ_CHILDREN);
+        "%d fork failures", children, exited, signaled, watchdog, forkfail);
+    CHECKF(exited + signaled == children, "fuzz.children_ended",
+           "%d exited + %d signaled of %d", exited, signaled, children);
     pid_t pid = fork();
     int st;
     if (pid == 0)
