@@ -217,6 +217,24 @@ static ssize_t ramfs_write(struct file *f, const struct uio *u, size_t n,
     return done ? (ssize_t)done : err;
 }
 
+paddr_t file_page_ref(struct file *f, uint64_t off)
+{
+    struct inode *ino = f->inode;
+    paddr_t pa = 0;
+
+    if (!ino || !S_ISREG(ino->mode) || f->ops != &ramfs_file_ops ||
+        (off & (PAGE_SIZE - 1)))
+        return 0;
+    mutex_lock(&ino->data_lock);
+    size_t idx = off >> PAGE_SHIFT;
+    if (off + PAGE_SIZE <= ino->size && idx < ino->npages && ino->pages[idx]) {
+        pa = virt_to_phys(ino->pages[idx]);
+        frame_ref(pa);
+    }
+    mutex_unlock(&ino->data_lock);
+    return pa;
+}
+
 const struct file_ops ramfs_file_ops = {
     .read = ramfs_read,
     .write = ramfs_write,

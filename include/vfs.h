@@ -36,6 +36,12 @@ void vfs_init(void);
 int vfs_open_kernel(const char *path, int oflags, struct file **out);
 /* Read from a file at an offset into kernel memory; bytes or -errno. */
 ssize_t file_kread(struct file *f, void *buf, size_t n, uint64_t off);
+/* The frame holding the whole page of f at page-aligned off, with a
+ * reference taken for the caller, or 0 when it cannot be shared (not a
+ * ramfs file, a hole, past the end).  exec maps such pages instead of
+ * copying them: a process sees later writes to the file in pages it has
+ * not written itself, as with Linux's MAP_PRIVATE. */
+paddr_t file_page_ref(struct file *f, uint64_t off);
 /* -EACCES unless f is a regular file with an execute bit set. */
 int file_check_exec(struct file *f);
 void file_get(struct file *f);

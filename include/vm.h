@@ -70,6 +70,11 @@ struct mm *vm_clone(struct mm *src);    /* fork: copy-on-write copy */
 void vm_put(struct mm *mm);             /* frees everything at 0 users */
 uint64_t vm_ttbr0(const struct mm *mm);
 uint64_t vm_size(const struct mm *mm);  /* bytes in all mappings */
+/* Map pa (referenced by the caller; the mapping takes that reference) at
+ * page va of an existing private mapping, read-only: a write to a writable
+ * mapping then copies it (copy-on-write against the file's own reference).
+ * 0, -EEXIST if va is already populated, -ENOMEM. */
+int vm_map_private_frame(struct mm *mm, uint64_t va, paddr_t pa);
 
 struct vma *vm_find(struct mm *mm, uint64_t addr);
 /* Add a mapping at a fixed, free, page-aligned range. */

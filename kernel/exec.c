@@ -246,11 +246,22 @@ static int load_segments(struct mm *mm, struct file *f,
         int err = vm_add(mm, start, end - start, prot, 0);
         if (err)
             return err == -ENOMEM ? err : -ENOEXEC;
-        /* Copy the file part; the rest of memsz (BSS) stays zero. */
+        /* The file part: whole pages are the file's own frames, shared
+         * (copy-on-write if the segment is writable); partial ones, at
+         * the ends, are copied, and the rest of memsz (BSS) stays zero. */
         for (uint64_t done = 0; done < p->p_filesz;) {
             uint64_t a = va + done;
             size_t off = a & (PAGE_SIZE - 1);
             size_t n = MIN(p->p_filesz - done, PAGE_SIZE - off);
+            if (n == PAGE_SIZE) {
+                paddr_t fpa = file_page_ref(f, p->p_offset + done);
+                if (fpa && vm_map_private_frame(mm, a, fpa) == 0) {
+                    done += n;
+                    continue;
+                }
+                if (fpa)
+                    frame_free(fpa);
+            }
             paddr_t pa = vm_page(mm, a);
             if (!pa)
                 return -ENOMEM;

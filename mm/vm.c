@@ -631,6 +631,21 @@ int vm_dontneed(struct mm *mm, uint64_t addr, uint64_t len)
     return 0;
 }
 
+int vm_map_private_frame(struct mm *mm, uint64_t va, paddr_t pa)
+{
+    struct vma *v = vm_find(mm, va);
+    if (!v || (v->flags & VMA_SHARED) || (va & (PAGE_SIZE - 1)))
+        return -EINVAL;
+    pte_t *e = pte_walk(mm, va, true);
+    if (!e)
+        return -ENOMEM;
+    if (*e & PTE_VALID)
+        return -EEXIST;
+    *e = user_pte(pa, v->prot, false);
+    mm->pages++;
+    return 0;
+}
+
 int vm_map_frame(struct mm *mm, uint64_t va, paddr_t pa, unsigned prot)
 {
     int err = vm_add(mm, va, PAGE_SIZE, prot, VMA_SHARED);

@@ -39,7 +39,7 @@ EXPECTED = """
     busybox.arith_loop busybox.cat_head busybox.command_subst busybox.dmesg busybox.echo
     busybox.exit_status busybox.kill_self busybox.ls_root busybox.pipeline busybox.ps
     busybox.sleep busybox.true_false busybox.uname
-    cow.bss cow.child_sees_own cow.data cow.heap cow.mmap_private
+    cow.bss cow.child_sees_own cow.data cow.exec_file_pages cow.heap cow.mmap_private
     cow.mmap_shared_seen_by_child cow.mmap_shared_seen_by_parent
     cow.parent_after_child cow.repeated_forks cow.setup cow.sole_owner_no_copy
     cow.stack

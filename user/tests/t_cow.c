@@ -1,7 +1,10 @@
 /* Copy-on-write after fork: parent and child each see only their own
  * writes to data, bss, heap, stack and private anonymous mappings; a
  * MAP_SHARED anonymous page is seen by both.  And a sole owner's write
- * fault does not copy (checked with MemFree when /proc/meminfo exists). */
+ * fault does not copy (checked with MemFree when /proc/meminfo exists).
+ * exec maps whole pages of the program file itself: writing an
+ * initialized global (a page shared with the file) changes neither the
+ * file nor what the next exec of it sees. */
 #include "check.h"
 #include <sys/mman.h>
 
@@ -10,6 +13,34 @@
 
 static int data_var = 1;
 static int bss_var;
+/* Three pages of initialized data: at least one whole page of it lies in
+ * the file, so exec shares it with the file's frames. */
+#define FILE_DATA_PAGES 3
+static unsigned char file_data[FILE_DATA_PAGES * PAGE] = { [0 ... FILE_DATA_PAGES * PAGE - 1] = 0xa5 };
+
+static int file_data_pristine(void)
+{
+    for (size_t i = 0; i < sizeof file_data; i++)
+        if (file_data[i] != 0xa5)
+            return 0;
+    return 1;
+}
+
+/* A cheap checksum of a file's bytes, or -1. */
+static long file_sum(const char *path)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return -1;
+    static unsigned char buf[4096];
+    long sum = 0;
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0)
+        for (ssize_t i = 0; i < n; i++)
+            sum = sum * 31 + buf[i];
+    close(fd);
+    return sum;
+}
 
 static long sum_pages(volatile char *p, int npages)
 {
@@ -19,8 +50,26 @@ static long sum_pages(volatile char *p, int npages)
     return s;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "pristine") == 0)
+        return file_data_pristine() ? 0 : 1;      /* the re-exec below */
+    long sum0 = file_sum(argv[0]);
+    int pristine0 = file_data_pristine();
+    memset(file_data, 0x5a, sizeof file_data);
+    long sum1 = file_sum(argv[0]);
+    pid_t re = fork();
+    if (re == 0) {
+        execl(argv[0], argv[0], "pristine", (char *)NULL);
+        _exit(99);
+    }
+    int rst = 0;
+    waitpid(re, &rst, 0);
+    CHECKF(pristine0 && sum0 != -1 && sum0 == sum1 && EXITED_WITH(rst, 0) &&
+           file_data[PAGE] == 0x5a, "cow.exec_file_pages",
+           "pristine at start %d, file sum %ld -> %ld, re-exec %s", pristine0, sum0, sum1,
+           status_str(rst));
+
     volatile int stack_var = 1;
     volatile char *heap = malloc(NPAGES * PAGE);
     char *priv = mmap(NULL, NPAGES * PAGE, PROT_READ | PROT_WRITE,
