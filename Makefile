@@ -93,7 +93,8 @@ BB_LINKS := sh ash ls cat echo true false poweroff reboot ps mkdir rmdir rm \
             awk basename chmod clear cmp cut date dd df diff dirname du \
             expr find hostname less md5sum mkfifo mknod more nproc pidof \
             readlink realpath seq setsid sha256sum stty sync tee time \
-            timeout top tr tty uniq uptime vi which xargs yes
+            timeout top tr tty uniq uptime vi which xargs yes \
+            wget nc nslookup
 # Rewritten only when its text changes (a test added or removed), so the
 # archive is rebuilt exactly then.
 $(BUILD)/initramfs.list: user/initramfs.list FORCE

@@ -8,6 +8,7 @@
 #define FS_DEV_RAMFS    1
 #define FS_DEV_PROCFS   2
 #define FS_DEV_PIPEFS   3
+#define FS_DEV_SOCKFS   4
 
 extern struct inode *vfs_root;          /* the ramfs root, never freed */
 

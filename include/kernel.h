@@ -75,6 +75,7 @@ typedef int64_t ssize_t;
 #define ENOTSOCK    88
 #define EDESTADDRREQ 89
 #define EMSGSIZE    90
+#define ENOPROTOOPT 92
 #define EPROTONOSUPPORT 93
 #define EOPNOTSUPP  95
 #define EAFNOSUPPORT 97

@@ -104,6 +104,10 @@ struct proc {
 void proc_notify_stop(struct proc *p, int sig);
 void proc_notify_continue(struct proc *p);
 
+/* Wakes up to n futex waiters on uaddr in address space mm whose bitset
+ * meets bitset (kernel/futex.c); returns how many. */
+long futex_wake(const void *mm, uint64_t uaddr, int n, uint32_t bitset);
+
 /* The CPU time p has used so far (user, system), in ns.  Caller holds
  * proc_lock or otherwise keeps p alive. */
 void proc_cpu_time(const struct proc *p, uint64_t *user_ns, uint64_t *sys_ns);

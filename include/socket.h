@@ -36,6 +36,11 @@ struct sockaddr_in {
 
 struct socket;
 
+/* Blocking socket calls end early when the calling process has a signal
+ * to take (kernel/signal.c; false for kernel threads).  Declared here so
+ * net/ builds on the host without the kernel's signal.h. */
+bool signal_pending(void);
+
 struct proto_ops {
     int (*bind)(struct socket *s, const struct sockaddr_in *addr);
     int (*connect)(struct socket *s, const struct sockaddr_in *addr);

@@ -27,4 +27,10 @@ uint64_t rtc_epoch_seconds(void);
  * since (CLOCK_REALTIME); settable by clock_settime later. */
 uint64_t time_realtime_ns(void);
 
+/* struct timespec as user space passes it (64-bit time_t on arm64). */
+struct timespec64 {
+    int64_t tv_sec;
+    int64_t tv_nsec;
+};
+
 #endif

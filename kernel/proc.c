@@ -361,8 +361,10 @@ noreturn void proc_exit(int status)
         kernel_poweroff(status ? 1 : 0);
     }
     if (p->clear_child_tid) {
+        /* set_tid_address(2): zero the word and wake a futex waiter. */
         int32_t zero = 0;
-        put_user(zero, p->clear_child_tid);
+        if (put_user(zero, p->clear_child_tid) == 0)
+            futex_wake(p->mm, p->clear_child_tid, 1, ~0u);
     }
     proc_vfork_release(p);
     fdtable_put(p->fdt);

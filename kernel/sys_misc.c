@@ -22,11 +22,6 @@
 #define CLOCK_BOOTTIME          7
 #define TIMER_ABSTIME           1
 
-struct timespec64 {
-    int64_t tv_sec;
-    int64_t tv_nsec;
-};
-
 static int clock_now(int clk, uint64_t *ns)
 {
     switch (clk) {

@@ -15,17 +15,25 @@ static bool nonblocking(const struct socket *s, int flags)
     return (s->flags & SOCK_NONBLOCK) || (flags & MSG_DONTWAIT);
 }
 
-/* Sleeps until cond(pcb) holds, honouring a timeout (0 = none).
- * Returns false on timeout. */
-static bool sleep_until(struct socket *s, bool (*cond)(struct tcp_pcb *),
-                        uint64_t timeout_ns)
+/* Sleeps until cond(pcb) holds, honouring a timeout (0 = none).  Returns
+ * 0, -EAGAIN on timeout, or when a signal arrives for the calling process
+ * (kernel threads get none) -ERESTARTSYS, or -EINTR if a timeout was set
+ * (Linux's sock_intr_errno: such calls are not restarted). */
+static int sleep_until(struct socket *s, bool (*cond)(struct tcp_pcb *),
+                       uint64_t timeout_ns)
 {
     struct tcp_pcb *pcb = s->pcb;
 
-    if (timeout_ns)
-        return wait_event_timeout(&s->wq, cond(pcb), timeout_ns);
-    wait_event(&s->wq, cond(pcb));
-    return true;
+    if (timeout_ns) {
+        if (!wait_event_timeout(&s->wq, cond(pcb) || signal_pending(),
+                                timeout_ns))
+            return -EAGAIN;
+    } else {
+        wait_event(&s->wq, cond(pcb) || signal_pending());
+    }
+    if (!cond(pcb) && signal_pending())
+        return timeout_ns ? -EINTR : -ERESTARTSYS;
+    return 0;
 }
 
 static size_t clamp_buf(size_t v)
@@ -118,8 +126,9 @@ static int tcp_connect(struct socket *s, const struct sockaddr_in *a)
 
     if (nonblocking(s, 0))
         return -EINPROGRESS;
-    if (!sleep_until(s, connect_done, s->snd_timeout_ns))
-        return -ETIMEDOUT;
+    err = sleep_until(s, connect_done, s->snd_timeout_ns);
+    if (err)
+        return err == -EAGAIN ? -ETIMEDOUT : -EINTR;
     flags = spin_lock_irqsave(&tcp_lock);
     err = connect_result(pcb);
     spin_unlock_irqrestore(&tcp_lock, flags);
@@ -199,8 +208,8 @@ static int tcp_accept(struct socket *s, struct socket **out,
         }
         if (!err && nonblocking(s, 0))
             err = -EAGAIN;
-        if (!err && !sleep_until(s, accept_ready, s->rcv_timeout_ns))
-            err = -EAGAIN;
+        if (!err)
+            err = sleep_until(s, accept_ready, s->rcv_timeout_ns);
         if (err) {
             kfree(ns);
             return err;
@@ -248,8 +257,9 @@ static ssize_t tcp_sendto(struct socket *s, const void *buf, size_t len,
             return 0;
         if (nonblocking(s, flags))
             return sent ? (ssize_t)sent : -EAGAIN;
-        if (!sleep_until(s, can_send, s->snd_timeout_ns))
-            return sent ? (ssize_t)sent : -EAGAIN;
+        int w = sleep_until(s, can_send, s->snd_timeout_ns);
+        if (w)
+            return sent ? (ssize_t)sent : w;
     }
 }
 
@@ -306,8 +316,9 @@ static ssize_t tcp_recvfrom(struct socket *s, void *buf, size_t len, int flags,
             return ret;
         if (nonblocking(s, flags))
             return -EAGAIN;
-        if (!sleep_until(s, can_recv, s->rcv_timeout_ns))
-            return -EAGAIN;         /* SO_RCVTIMEO, as Linux */
+        int w = sleep_until(s, can_recv, s->rcv_timeout_ns);
+        if (w)
+            return w;               /* -EAGAIN: SO_RCVTIMEO, as Linux */
     }
 }
 

@@ -213,12 +213,17 @@ static ssize_t udp_recvfrom(struct socket *s, void *buf, size_t len, int flags,
     if (!rcvq_ready(pcb)) {
         if ((flags & MSG_DONTWAIT) || (s->flags & SOCK_NONBLOCK))
             return -EAGAIN;
+        /* A signal for the calling process ends the wait (kernel
+         * threads get none), as in tcp_sock.c's sleep_until. */
         if (s->rcv_timeout_ns) {
-            if (!wait_event_timeout(&s->wq, rcvq_ready(pcb), s->rcv_timeout_ns))
+            if (!wait_event_timeout(&s->wq, rcvq_ready(pcb) || signal_pending(),
+                                    s->rcv_timeout_ns))
                 return -EAGAIN;     /* SO_RCVTIMEO, as Linux */
         } else {
-            wait_event(&s->wq, rcvq_ready(pcb));
+            wait_event(&s->wq, rcvq_ready(pcb) || signal_pending());
         }
+        if (!rcvq_ready(pcb))
+            return s->rcv_timeout_ns ? -EINTR : -ERESTARTSYS;
     }
     uint64_t irq = spin_lock_irqsave(&udp_lock);
     struct udp_dgram *d = NULL;

@@ -105,6 +105,8 @@ const char *cmdline_get(const char *key) { (void)key; return NULL; }
 uint64_t cmdline_get_uint(const char *key, uint64_t def) { (void)key; return def; }
 struct netdev *netdev_get(int i) { return i == 0 ? &net_host_dev : NULL; }
 void wake_up(struct waitq *wq) { (void)wq; }
+/* No processes on the host: nothing ever interrupts a wait. */
+bool signal_pending(void) { return false; }
 void waitq_init(struct waitq *wq) { memset(wq, 0, sizeof(*wq)); }
 size_t strlcpy(char *d, const char *s, size_t n)
 {
