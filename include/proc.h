@@ -89,6 +89,8 @@ struct proc {
     /* CPU time: the process's own (final once a zombie; while it runs,
      * its thread has it), and that of its reaped children (wait adds a
      * child's own and children's times, as getrusage(RUSAGE_CHILDREN)). */
+    uint64_t itimer_deadline;   /* ITIMER_REAL: time_ns() to fire, 0 off */
+    uint64_t itimer_interval;   /* its period, 0 = one shot (proc_lock) */
     uint64_t user_ns, sys_ns;
     uint64_t child_user_ns, child_sys_ns;
 

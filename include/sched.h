@@ -102,6 +102,9 @@ struct waitq {
     struct spinlock lock;
     struct list_head waiters;
 };
+/* A static wait queue, ready before any code runs. */
+#define WAITQ_INIT(name, label) \
+    { .lock = SPINLOCK_INIT(label), .waiters = LIST_HEAD_INIT((name).waiters) }
 
 struct waiter {
     struct list_head node;

@@ -91,6 +91,7 @@ EXPECTED = """
     procfs.zombie_state
     pie.argv pie.auxv_execfn pie.auxv_ids pie.auxv_pagesz pie.auxv_phdr_entry
     pie.auxv_phent_phnum pie.auxv_random pie.relocated_data pie.runs pie.tls
+    signal.alarm signal.alarm_cancel signal.itimer_periodic
     signal.blocked_pending signal.default_terminates signal.delivered_on_unblock
     signal.eintr signal.handler_inherited signal.handler_runs signal.ignored
     signal.kill_bad_signal signal.kill_no_such_pid signal.kill_sig0

@@ -4,6 +4,7 @@
  * delivered on unblock; sigsuspend; sigaltstack with SA_ONSTACK; SIGCHLD at
  * a child's exit; SIG_IGN; default actions; SA_RESETHAND; SA_NODEFER. */
 #include "check.h"
+#include <sys/time.h>
 #include <poll.h>
 #include <stdint.h>
 #include <sys/syscall.h>
@@ -290,5 +291,38 @@ int main(void)
     errno = 0;
     CHECK(kill(99999, SIGUSR1) == -1 && errno == ESRCH, "signal.kill_no_such_pid");
     CHECK(kill(getpid(), 0) == 0, "signal.kill_sig0");
+
+    /* Interval timers: alarm() fires SIGALRM about when asked (pause()
+     * wakes with EINTR), alarm(0) cancels and returns what was left, and
+     * a periodic ITIMER_REAL keeps firing. */
+    set_handler(SIGALRM, on_sig, 0);
+    hits = 0;
+    struct timespec a0, a1;
+    clock_gettime(CLOCK_MONOTONIC, &a0);
+    alarm(1);
+    errno = 0;
+    r = pause();
+    clock_gettime(CLOCK_MONOTONIC, &a1);
+    long ms = (a1.tv_sec - a0.tv_sec) * 1000 + (a1.tv_nsec - a0.tv_nsec) / 1000000;
+    CHECKF(r == -1 && errno == EINTR && hits == 1 && last_sig == SIGALRM && ms >= 900 &&
+           ms < 5000, "signal.alarm", "r %d errno %d hits %d after %ld ms", r, errno, hits, ms);
+    alarm(30);
+    unsigned rest = alarm(0);
+    struct itimerval itv;
+    getitimer(ITIMER_REAL, &itv);
+    CHECKF(rest >= 29 && rest <= 30 && itv.it_value.tv_sec == 0 && itv.it_value.tv_usec == 0,
+           "signal.alarm_cancel", "left %u, then %ld.%06ld", rest, (long)itv.it_value.tv_sec,
+           (long)itv.it_value.tv_usec);
+    hits = 0;
+    struct itimerval per = { { 0, 50000 }, { 0, 50000 } };
+    setitimer(ITIMER_REAL, &per, NULL);
+    for (int i = 0; i < 300 && hits < 3; i++)       /* 3 s at most */
+        msleep(10);
+    struct itimerval off = { { 0, 0 }, { 0, 0 } };
+    setitimer(ITIMER_REAL, &off, NULL);
+    int got = hits;
+    msleep(150);
+    CHECKF(got >= 3 && hits == got, "signal.itimer_periodic", "%d signals, %d after disarm",
+           got, hits - got);
     return check_done();
 }
