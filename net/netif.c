@@ -79,14 +79,16 @@ void net_init(void)
     struct netdev *nd = netdev_get(0);
     const char *arg = cmdline_get("ip");
 
+    /* The protocols exist without a device, as on Linux: sockets can be
+     * made and bound, and sending gets -ENETUNREACH (no route). */
+    udp_init();
+    tcp_init();
     if (!nd) {
         klog("net: no network device");
         return;
     }
     net_if.nd = nd;
     nd->rx_handler = eth_input;
-    udp_init();
-    tcp_init();
     const char *ns = cmdline_get("nameserver");
     if (ns && !net_parse_addr(ns, &net_if.dns))
         klog("net: cannot parse nameserver=%s, ignored", ns);

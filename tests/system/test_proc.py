@@ -100,6 +100,12 @@ EXPECTED = """
     signal.sigaltstack_query signal.sigaltstack_too_small signal.sigchld
     signal.siginfo_from_child signal.siginfo_kill signal.siginfo_tgkill
     signal.sigkill_unblockable signal.sigkill_uncatchable signal.sigsuspend
+    socket.accept4_flags socket.accept_nonblock_eagain socket.bad_type
+    socket.eafnosupport socket.ebadf socket.efault_addr socket.efault_buf
+    socket.efault_sendbuf socket.enoprotoopt socket.enotsock socket.is_file
+    socket.nonblock_eagain socket.rcvtimeo socket.recv_eintr
+    socket.setsockopt_efault socket.short_addrlen socket.so_type
+    socket.tcp_listen socket.udp_bind socket.udp_too_big
     sigregs.async_delivered sigregs.async_spin sigregs.sync_kill
     wait.after_wnohang wait.any_pid wait.bad_options wait.echild
     wait.echild_not_child wait.echild_wnohang wait.first_still_zombie wait.fork
